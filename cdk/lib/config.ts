@@ -1,0 +1,404 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Routes the Lambda can serve; each can be switched off per stage. */
+export const ROUTES = ['list', 'get', 'upload', 'delete'] as const;
+export type Route = (typeof ROUTES)[number];
+
+/** Retention periods CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const PRICE_CLASSES = ['PriceClass_100', 'PriceClass_200', 'PriceClass_All'] as const;
+export type PriceClassName = (typeof PRICE_CLASSES)[number];
+
+/** API Gateway's integration timeout caps the Lambda timeout that is useful behind it. */
+export const MAX_LAMBDA_TIMEOUT_SECONDS = 29;
+/** API Gateway rejects request bodies over 10 MB. */
+export const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/**
+ * Lambda's synchronous invoke payload is 6 MB, and API Gateway base64-encodes binary bodies
+ * (4/3 growth), so uploads above about 4.5 MiB never reach the function.
+ */
+export const LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES = Math.floor(((6 * 1024 * 1024 - 32 * 1024) * 3) / 4);
+
+export interface LambdaSettings {
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly reservedConcurrency?: number;
+  readonly rustLog: string;
+}
+
+export interface LimitSettings {
+  readonly maxUploadBytes: number;
+  readonly maxInputPixels: number;
+}
+
+export interface CacheSettings {
+  readonly defaultTtlSeconds: number;
+  readonly minTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly browserMaxAgeSeconds: number;
+}
+
+export interface BucketSettings {
+  readonly retain: boolean;
+  readonly publicRead: boolean;
+  readonly name?: string;
+}
+
+export interface AccessLogSettings {
+  readonly enabled: boolean;
+  readonly retentionDays: number;
+  readonly createApiGatewayCloudWatchRole: boolean;
+}
+
+export interface ApiSettings {
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+}
+
+export interface CloudFrontSettings {
+  readonly priceClass: PriceClassName;
+  readonly webAclArn?: string;
+}
+
+export interface AlarmSettings {
+  readonly snsTopicArn?: string;
+  readonly edgeSnsTopicArn?: string;
+  readonly lambdaErrorsThreshold: number;
+  readonly cloudfront5xxRatePercent: number;
+}
+
+export interface StageSettings {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly domainName: string;
+  readonly certificateArn: string;
+  readonly corsOrigins: string[];
+  readonly routes: Route[];
+  readonly lambda: LambdaSettings;
+  readonly limits: LimitSettings;
+  readonly cache: CacheSettings;
+  readonly bucket: BucketSettings;
+  readonly logRetentionDays: number;
+  readonly accessLogs: AccessLogSettings;
+  readonly api: ApiSettings;
+  readonly cloudfront: CloudFrontSettings;
+  readonly alarms: AlarmSettings;
+  readonly secretsId?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Default location of the checked-in stage settings. */
+export const DEFAULT_STAGES_FILE = path.resolve(__dirname, '..', 'config', 'stages.json');
+
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const HOSTNAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ACM_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[A-Za-z0-9-]+$/;
+const SNS_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const WAF_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[a-f0-9-]+$/;
+const SECRET_ID = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+type Json = Record<string, unknown>;
+
+/** Reads one object field by field, collecting every problem instead of stopping at the first. */
+class Reader {
+  constructor(
+    private readonly obj: Json,
+    private readonly where: string,
+    private readonly errors: string[],
+  ) {}
+
+  private seen = new Set<string>();
+
+  private raw(key: string): unknown {
+    this.seen.add(key);
+    return this.obj[key];
+  }
+
+  private fail(key: string, message: string): undefined {
+    this.errors.push(`${this.where}.${key}: ${message}`);
+    return undefined;
+  }
+
+  string(key: string, pattern?: RegExp, hint?: string, optional = false): string | undefined {
+    const v = this.raw(key);
+    if (v === undefined || v === null) return optional ? undefined : this.fail(key, 'is required');
+    if (typeof v !== 'string' || v.length === 0) return this.fail(key, `must be a non-empty string, got ${JSON.stringify(v)}`);
+    if (pattern && !pattern.test(v)) return this.fail(key, `${hint ?? `must match ${pattern}`}, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  int(key: string, def: number | undefined, min: number, max: number): number | undefined {
+    const v = this.raw(key);
+    if (v === undefined || v === null) return def === undefined ? this.fail(key, 'is required') : def;
+    if (typeof v !== 'number' || !Number.isInteger(v)) return this.fail(key, `must be an integer, got ${JSON.stringify(v)}`);
+    if (v < min || v > max) return this.fail(key, `must be between ${min} and ${max}, got ${v}`);
+    return v;
+  }
+
+  optionalInt(key: string, min: number, max: number): number | undefined {
+    const v = this.raw(key);
+    if (v === undefined || v === null) return undefined;
+    return this.int(key, undefined, min, max);
+  }
+
+  bool(key: string, def: boolean): boolean {
+    const v = this.raw(key);
+    if (v === undefined || v === null) return def;
+    if (typeof v !== 'boolean') {
+      this.fail(key, `must be true or false, got ${JSON.stringify(v)}`);
+      return def;
+    }
+    return v;
+  }
+
+  stringList(key: string, def?: string[]): string[] | undefined {
+    const v = this.raw(key);
+    if (v === undefined || v === null) return def === undefined ? this.fail(key, 'is required') : def;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      return this.fail(key, `must be a list of strings, got ${JSON.stringify(v)}`);
+    }
+    return v as string[];
+  }
+
+  object(key: string): Reader {
+    const v = this.raw(key);
+    if (v === undefined || v === null) return new Reader({}, `${this.where}.${key}`, this.errors);
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      this.fail(key, 'must be an object');
+      return new Reader({}, `${this.where}.${key}`, this.errors);
+    }
+    return new Reader(v as Json, `${this.where}.${key}`, this.errors);
+  }
+
+  error(key: string, message: string): void {
+    this.fail(key, message);
+  }
+
+  /** Unknown keys are almost always typos: report them. Keys starting with `_` or `$` are comments. */
+  done(): void {
+    for (const key of Object.keys(this.obj)) {
+      if (!this.seen.has(key) && !key.startsWith('_') && !key.startsWith('$')) {
+        this.errors.push(`${this.where}.${key}: unknown setting (see config/stages.example.jsonc)`);
+      }
+    }
+  }
+}
+
+function originOk(origin: string): boolean {
+  if (origin === '*') return false;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === origin;
+}
+
+/** Validates one stage's raw settings; throws a ConfigError listing every problem found. */
+export function parseStage(name: string, raw: unknown, file = 'stages.json'): StageSettings {
+  const errors: string[] = [];
+  const where = `${path.basename(file)}: stages.${name}`;
+  if (!STAGE_NAME.test(name)) {
+    errors.push(`${where}: stage names are lower-case letters, digits and '-', starting with a letter (max 20)`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${where}: must be an object`);
+  }
+  const r = new Reader(raw as Json, where, errors);
+
+  const account = r.string('account', ACCOUNT, 'must be a 12-digit AWS account id');
+  const region = r.string('region', REGION, 'must be an AWS region such as eu-central-1');
+  const domainName = r.string('domainName', HOSTNAME, 'must be a lower-case hostname such as images.example.com (no scheme, path or port)');
+  const certificateArn = r.string('certificateArn', ACM_ARN, 'must be an ACM certificate ARN (arn:aws:acm:us-east-1:<account>:certificate/<id>)');
+  if (certificateArn) {
+    const certRegion = ACM_ARN.exec(certificateArn)?.[1];
+    if (certRegion !== 'us-east-1') {
+      r.error('certificateArn', `CloudFront only accepts ACM certificates from us-east-1, but this one is in ${certRegion}`);
+    }
+  }
+
+  const corsOrigins = r.stringList('corsOrigins', []) ?? [];
+  for (const o of corsOrigins) {
+    if (!originOk(o)) {
+      r.error('corsOrigins', `${JSON.stringify(o)} is not an origin: use scheme://host[:port] with no path or trailing slash ('*' is not allowed)`);
+    }
+  }
+  if (new Set(corsOrigins).size !== corsOrigins.length) r.error('corsOrigins', 'has duplicates');
+
+  const routesRaw = r.stringList('routes', [...ROUTES]) ?? [];
+  const routes: Route[] = [];
+  for (const route of routesRaw) {
+    if (!(ROUTES as readonly string[]).includes(route)) {
+      r.error('routes', `unknown route ${JSON.stringify(route)}; valid routes: ${ROUTES.join(', ')}`);
+    } else if (routes.includes(route as Route)) {
+      r.error('routes', `route ${JSON.stringify(route)} listed twice`);
+    } else {
+      routes.push(route as Route);
+    }
+  }
+  if (routesRaw.length === 0) r.error('routes', 'enable at least one route');
+
+  const l = r.object('lambda');
+  const lambda: LambdaSettings = {
+    memoryMb: l.int('memoryMb', 1769, 128, 10240) ?? 0,
+    timeoutSeconds: l.int('timeoutSeconds', 29, 1, MAX_LAMBDA_TIMEOUT_SECONDS) ?? 0,
+    reservedConcurrency: l.optionalInt('reservedConcurrency', 1, 10000),
+    rustLog: l.string('rustLog', /^[A-Za-z0-9_=,:.-]+$/, 'must be a RUST_LOG filter such as info', true) ?? 'info',
+  };
+  l.done();
+
+  const lim = r.object('limits');
+  const limits: LimitSettings = {
+    maxUploadBytes: lim.int('maxUploadBytes', 4 * 1024 * 1024, 1, API_GATEWAY_MAX_PAYLOAD_BYTES) ?? 0,
+    maxInputPixels: lim.int('maxInputPixels', 50_000_000, 1, 1_000_000_000) ?? 0,
+  };
+  lim.done();
+
+  const c = r.object('cache');
+  const oneYear = 365 * 24 * 3600;
+  const cache: CacheSettings = {
+    defaultTtlSeconds: c.int('defaultTtlSeconds', 2_592_000, 0, oneYear) ?? 0,
+    minTtlSeconds: c.int('minTtlSeconds', 0, 0, oneYear) ?? 0,
+    maxTtlSeconds: c.int('maxTtlSeconds', oneYear, 0, oneYear) ?? 0,
+    browserMaxAgeSeconds: c.int('browserMaxAgeSeconds', 2_592_000, 0, oneYear) ?? 0,
+  };
+  c.done();
+  if (!(cache.minTtlSeconds <= cache.defaultTtlSeconds && cache.defaultTtlSeconds <= cache.maxTtlSeconds)) {
+    r.error('cache', `needs minTtlSeconds <= defaultTtlSeconds <= maxTtlSeconds, got ${cache.minTtlSeconds} / ${cache.defaultTtlSeconds} / ${cache.maxTtlSeconds}`);
+  }
+
+  const b = r.object('bucket');
+  const bucket: BucketSettings = {
+    retain: b.bool('retain', true),
+    publicRead: b.bool('publicRead', false),
+    name: b.string('name', BUCKET_NAME, 'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)', true),
+  };
+  b.done();
+
+  const logRetentionDays = r.int('logRetentionDays', 30, 1, 3653) ?? 30;
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
+    r.error('logRetentionDays', `CloudWatch accepts only ${LOG_RETENTION_DAYS.join(', ')}; got ${logRetentionDays}`);
+  }
+
+  const a = r.object('accessLogs');
+  const accessLogs: AccessLogSettings = {
+    enabled: a.bool('enabled', false),
+    retentionDays: a.int('retentionDays', 90, 1, 3653) ?? 90,
+    createApiGatewayCloudWatchRole: a.bool('createApiGatewayCloudWatchRole', false),
+  };
+  a.done();
+  if (accessLogs.enabled && !(LOG_RETENTION_DAYS as readonly number[]).includes(accessLogs.retentionDays)) {
+    r.error('accessLogs', `retentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}; got ${accessLogs.retentionDays}`);
+  }
+
+  const ap = r.object('api');
+  const api: ApiSettings = {
+    throttlingRateLimit: ap.int('throttlingRateLimit', 100, 1, 100_000) ?? 0,
+    throttlingBurstLimit: ap.int('throttlingBurstLimit', 200, 1, 100_000) ?? 0,
+  };
+  ap.done();
+
+  const cf = r.object('cloudfront');
+  const priceClass = cf.string('priceClass', new RegExp(`^(${PRICE_CLASSES.join('|')})$`), `must be one of ${PRICE_CLASSES.join(', ')}`, true) ?? 'PriceClass_100';
+  const cloudfront: CloudFrontSettings = {
+    priceClass: priceClass as PriceClassName,
+    webAclArn: cf.string('webAclArn', WAF_ARN, 'must be a WAFv2 web ACL ARN with CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)', true),
+  };
+  cf.done();
+
+  const al = r.object('alarms');
+  const alarms: AlarmSettings = {
+    snsTopicArn: al.string('snsTopicArn', SNS_ARN, 'must be an SNS topic ARN', true),
+    edgeSnsTopicArn: al.string('edgeSnsTopicArn', SNS_ARN, 'must be an SNS topic ARN in us-east-1', true),
+    lambdaErrorsThreshold: al.int('lambdaErrorsThreshold', 5, 1, 1_000_000) ?? 0,
+    cloudfront5xxRatePercent: al.int('cloudfront5xxRatePercent', 5, 1, 100) ?? 0,
+  };
+  al.done();
+  if (alarms.snsTopicArn && region && SNS_ARN.exec(alarms.snsTopicArn)?.[1] !== region) {
+    r.error('alarms', `snsTopicArn must be in the stage region ${region} (alarms notify topics in their own region)`);
+  }
+  if (alarms.edgeSnsTopicArn && SNS_ARN.exec(alarms.edgeSnsTopicArn)?.[1] !== 'us-east-1') {
+    r.error('alarms', 'edgeSnsTopicArn must be in us-east-1, where CloudFront metrics and their alarms live');
+  }
+
+  const secretsId = r.string('secretsId', SECRET_ID, 'must be a Secrets Manager secret name or ARN', true);
+
+  r.done();
+
+  if (errors.length > 0) {
+    throw new ConfigError(`Invalid settings for stage "${name}":\n  - ${errors.join('\n  - ')}`);
+  }
+
+  return {
+    name,
+    account: account!,
+    region: region!,
+    domainName: domainName!,
+    certificateArn: certificateArn!,
+    corsOrigins,
+    routes,
+    lambda,
+    limits,
+    cache,
+    bucket,
+    logRetentionDays,
+    accessLogs,
+    api,
+    cloudfront,
+    alarms,
+    secretsId,
+  };
+}
+
+/** Reads the stages file; returns the raw stage objects keyed by name. */
+export function readStagesFile(file: string = DEFAULT_STAGES_FILE): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`Cannot read stage settings ${file}: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const stages = (doc as Json | null)?.stages;
+  if (typeof stages !== 'object' || stages === null || Array.isArray(stages) || Object.keys(stages).length === 0) {
+    throw new ConfigError(`${file} must hold an object {"stages": {"<name>": {...}}} with at least one stage`);
+  }
+  return stages as Record<string, unknown>;
+}
+
+export function stageNames(file: string = DEFAULT_STAGES_FILE): string[] {
+  return Object.keys(readStagesFile(file));
+}
+
+/** Selects and validates one stage; a missing or unknown stage name is an error naming the valid ones. */
+export function loadStage(stage: string | undefined, file: string = DEFAULT_STAGES_FILE): StageSettings {
+  const stages = readStagesFile(file);
+  const valid = Object.keys(stages).join(', ');
+  if (stage === undefined || stage === '') {
+    throw new ConfigError(`No stage selected: pass -c stage=<name> (valid stages in ${path.basename(file)}: ${valid})`);
+  }
+  if (!Object.prototype.hasOwnProperty.call(stages, stage)) {
+    throw new ConfigError(`Unknown stage "${stage}" (valid stages in ${path.basename(file)}: ${valid})`);
+  }
+  return parseStage(stage, stages[stage], file);
+}

@@ -1,0 +1,340 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { Route, StageSettings } from './config';
+import { createServiceFunction, WATERMARKS_DIR_ON_LAMBDA } from './lambda-package';
+import { acknowledgeFindings } from './nag';
+
+export interface ImageServiceStackProps extends StackProps {
+  readonly settings: StageSettings;
+  /** Directory with a prebuilt `bootstrap`; unset = build with cargo-lambda. */
+  readonly prebuiltDir?: string;
+  readonly watermarksDir: string;
+  readonly manifestPath: string;
+}
+
+/** Which API Gateway methods each route needs. */
+export const ROUTE_METHODS: Record<Route, { resource: '/' | '/{proxy+}'; methods: string[] }> = {
+  list: { resource: '/', methods: ['GET'] },
+  get: { resource: '/{proxy+}', methods: ['GET', 'HEAD'] },
+  upload: { resource: '/{proxy+}', methods: ['POST'] },
+  delete: { resource: '/{proxy+}', methods: ['DELETE'] },
+};
+
+function retention(days: number): logs.RetentionDays {
+  return days as logs.RetentionDays;
+}
+
+/** Adds an SNS notification to an alarm when a topic is configured. */
+export function notify(scope: Construct, alarm: cloudwatch.Alarm, topicArn: string | undefined): void {
+  if (!topicArn) return;
+  const topic = sns.Topic.fromTopicArn(scope, `${alarm.node.id}Topic`, topicArn);
+  alarm.addAlarmAction(new cwActions.SnsAction(topic));
+  alarm.addOkAction(new cwActions.SnsAction(topic));
+}
+
+/** The alarm on the distribution's 5xx error rate; CloudFront metrics exist only in us-east-1. */
+export function distribution5xxAlarm(scope: Construct, settings: StageSettings, distributionId: string, topicArn: string | undefined): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, 'Distribution5xxRate', {
+    alarmDescription: `image-service ${settings.name}: CloudFront 5xx error rate >= ${settings.alarms.cloudfront5xxRatePercent}% for 10 minutes`,
+    metric: new cloudwatch.Metric({
+      namespace: 'AWS/CloudFront',
+      metricName: '5xxErrorRate',
+      dimensionsMap: { DistributionId: distributionId, Region: 'Global' },
+      statistic: cloudwatch.Stats.AVERAGE,
+      period: Duration.minutes(5),
+      region: 'us-east-1',
+    }),
+    threshold: settings.alarms.cloudfront5xxRatePercent,
+    evaluationPeriods: 2,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  notify(scope, alarm, topicArn);
+  return alarm;
+}
+
+/**
+ * One stage of the image service: originals in a private S3 bucket, the Rust Lambda behind a
+ * REST API, CloudFront with the custom domain in front, and alarms.
+ */
+export class ImageServiceStack extends Stack {
+  public readonly bucket: s3.Bucket;
+  public readonly function: lambda.Function;
+  public readonly api: apigw.RestApi;
+  public readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: ImageServiceStackProps) {
+    const s = props.settings;
+    super(scope, id, {
+      description: `image-service (${s.name}): S3 originals, Rust Lambda, API Gateway, CloudFront on ${s.domainName}`,
+      ...props,
+      env: { account: s.account, region: s.region },
+    });
+
+    const removalPolicy = s.bucket.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const routes = new Set<Route>(s.routes);
+    const writes = routes.has('upload') || routes.has('delete');
+
+    // ---- Access logs (optional) --------------------------------------------------------
+    let logsBucket: s3.Bucket | undefined;
+    if (s.accessLogs.enabled) {
+      logsBucket = new s3.Bucket(this, 'AccessLogs', {
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        // CloudFront standard logging writes with ACLs.
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+        lifecycleRules: [{ expiration: Duration.days(s.accessLogs.retentionDays) }],
+        removalPolicy,
+        autoDeleteObjects: !s.bucket.retain,
+      });
+    }
+
+    // ---- Originals bucket --------------------------------------------------------------
+    this.bucket = new s3.Bucket(this, 'Originals', {
+      bucketName: s.bucket.name,
+      blockPublicAccess: s.bucket.publicRead
+        ? new s3.BlockPublicAccess({
+          blockPublicAcls: true,
+          ignorePublicAcls: true,
+          blockPublicPolicy: false,
+          restrictPublicBuckets: false,
+        })
+        : s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy,
+      autoDeleteObjects: !s.bucket.retain,
+      serverAccessLogsBucket: logsBucket,
+      serverAccessLogsPrefix: logsBucket ? 's3-originals/' : undefined,
+      cors: s.bucket.publicRead && s.corsOrigins.length > 0
+        ? [{
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: s.corsOrigins,
+          allowedHeaders: ['*'],
+          maxAge: 3000,
+        }]
+        : undefined,
+    });
+    if (s.bucket.publicRead) {
+      // Explicit opt-in: anyone may read originals straight from the S3 REST endpoint (HTTPS).
+      this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'PublicReadOptIn',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects('*')],
+      }));
+    }
+
+    // ---- Lambda --------------------------------------------------------------------------
+    const functionLogs = new logs.LogGroup(this, 'FunctionLogs', {
+      retention: retention(s.logRetentionDays),
+      removalPolicy,
+    });
+
+    const role = new iam.Role(this, 'FunctionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `image-service ${s.name} Lambda: its bucket and its log group only`,
+    });
+    const objectActions = ['s3:GetObject'];
+    if (routes.has('upload')) objectActions.push('s3:PutObject');
+    if (routes.has('delete')) objectActions.push('s3:DeleteObject');
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'OriginalsObjects',
+      actions: objectActions,
+      resources: [this.bucket.arnForObjects('*')],
+    }));
+    // ListBucket also turns a missing key into 404 instead of 403.
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'OriginalsList',
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+    }));
+    functionLogs.grantWrite(role);
+
+    const environment: Record<string, string> = {
+      IMAGE_SERVICE_STAGE: s.name,
+      IMAGE_SERVICE_STORE: `s3://${this.bucket.bucketName}`,
+      IMAGE_SERVICE_PUBLIC_URL: `https://${s.domainName}`,
+      IMAGE_SERVICE_CACHE_MAX_AGE: String(s.cache.browserMaxAgeSeconds),
+      IMAGE_SERVICE_MAX_UPLOAD_BYTES: String(s.limits.maxUploadBytes),
+      IMAGE_SERVICE_MAX_INPUT_PIXELS: String(s.limits.maxInputPixels),
+      IMAGE_SERVICE_ROUTES: s.routes.join(','),
+      IMAGE_SERVICE_CORS_ORIGINS: s.corsOrigins.join(','),
+      IMAGE_SERVICE_WATERMARKS_DIR: WATERMARKS_DIR_ON_LAMBDA,
+      AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
+      RUST_LOG: s.lambda.rustLog,
+    };
+    if (s.secretsId) {
+      const secret = s.secretsId.startsWith('arn:')
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ServiceSecrets', s.secretsId)
+        : secretsmanager.Secret.fromSecretNameV2(this, 'ServiceSecrets', s.secretsId);
+      secret.grantRead(role);
+      environment.IMAGE_SERVICE_SECRETS_ID = s.secretsId;
+    }
+
+    this.function = createServiceFunction(this, 'Function', {
+      prebuiltDir: props.prebuiltDir,
+      watermarksDir: props.watermarksDir,
+      manifestPath: props.manifestPath,
+      description: `image-service ${s.name}: serves, transforms, uploads and deletes images`,
+      memorySize: s.lambda.memoryMb,
+      timeout: Duration.seconds(s.lambda.timeoutSeconds),
+      reservedConcurrentExecutions: s.lambda.reservedConcurrency,
+      role,
+      logGroup: functionLogs,
+      environment,
+    });
+
+    // ---- API Gateway ---------------------------------------------------------------------
+    const apiAccessLogs = s.accessLogs.enabled
+      ? new logs.LogGroup(this, 'ApiAccessLogs', { retention: retention(s.accessLogs.retentionDays), removalPolicy })
+      : undefined;
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `image-service-${s.name}`,
+      description: `image-service ${s.name}`,
+      binaryMediaTypes: ['*/*'],
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // The account-wide role API Gateway needs to write logs; kept when the stack goes.
+      ...(s.accessLogs.enabled && s.accessLogs.createApiGatewayCloudWatchRole
+        ? { cloudWatchRole: true, cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }
+        : { cloudWatchRole: false }),
+      deployOptions: {
+        stageName: s.name,
+        throttlingRateLimit: s.api.throttlingRateLimit,
+        throttlingBurstLimit: s.api.throttlingBurstLimit,
+        loggingLevel: s.accessLogs.enabled ? apigw.MethodLoggingLevel.ERROR : apigw.MethodLoggingLevel.OFF,
+        accessLogDestination: apiAccessLogs ? new apigw.LogGroupLogDestination(apiAccessLogs) : undefined,
+        accessLogFormat: apiAccessLogs ? apigw.AccessLogFormat.jsonWithStandardFields() : undefined,
+      },
+    });
+    const integration = new apigw.LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false });
+    let proxy: apigw.Resource | undefined;
+    for (const route of s.routes) {
+      const { resource, methods } = ROUTE_METHODS[route];
+      const target = resource === '/' ? this.api.root : (proxy ??= this.api.root.addResource('{proxy+}'));
+      for (const method of methods) target.addMethod(method, integration);
+    }
+    if (proxy && writes && s.corsOrigins.length > 0) {
+      // Browser preflight for uploads and deletes, answered by API Gateway itself:
+      // Access-Control-Allow-Origin only ever names one of the stage's origins.
+      const preflight = proxy.addCorsPreflight({
+        allowOrigins: s.corsOrigins,
+        allowMethods: s.routes.flatMap((r) => ROUTE_METHODS[r].resource === '/{proxy+}' ? ROUTE_METHODS[r].methods : []),
+        allowHeaders: ['Content-Type', 'Authorization'],
+        maxAge: Duration.hours(1),
+      });
+      // With binaryMediaTypes */* API Gateway treats the preflight as binary and its mock
+      // integration fails with 500 ("Unable to transform request") unless told to use text.
+      const cfnPreflight = preflight.node.defaultChild as apigw.CfnMethod;
+      cfnPreflight.addPropertyOverride('Integration.ContentHandling', 'CONVERT_TO_TEXT');
+      cfnPreflight.addPropertyOverride('Integration.IntegrationResponses.0.ContentHandling', 'CONVERT_TO_TEXT');
+    }
+
+    // ---- CloudFront ----------------------------------------------------------------------
+    const cachePolicy = new cloudfront.CachePolicy(this, 'ImageCachePolicy', {
+      comment: `image-service ${s.name}: every query string variant cached separately`,
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      defaultTtl: Duration.seconds(s.cache.defaultTtlSeconds),
+      minTtl: Duration.seconds(s.cache.minTtlSeconds),
+      maxTtl: Duration.seconds(s.cache.maxTtlSeconds),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `image-service ${s.name}`,
+      domainNames: [s.domainName],
+      certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', s.certificateArn),
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      sslSupportMethod: cloudfront.SSLMethod.SNI,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: s.cloudfront.priceClass as cloudfront.PriceClass,
+      webAclId: s.cloudfront.webAclArn,
+      enableLogging: logsBucket !== undefined,
+      logBucket: logsBucket,
+      logFilePrefix: logsBucket ? 'cloudfront/' : undefined,
+      defaultBehavior: {
+        origin: new origins.RestApiOrigin(this.api),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: writes ? cloudfront.AllowedMethods.ALLOW_ALL : cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+        cachePolicy,
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        compress: true,
+      },
+    });
+
+    // ---- Alarms --------------------------------------------------------------------------
+    const errors = new cloudwatch.Alarm(this, 'FunctionErrors', {
+      alarmDescription: `image-service ${s.name}: Lambda errors >= ${s.alarms.lambdaErrorsThreshold} in 5 minutes`,
+      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: s.alarms.lambdaErrorsThreshold,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    notify(this, errors, s.alarms.snsTopicArn);
+    const throttles = new cloudwatch.Alarm(this, 'FunctionThrottles', {
+      alarmDescription: `image-service ${s.name}: Lambda throttled in the last 5 minutes`,
+      metric: this.function.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    notify(this, throttles, s.alarms.snsTopicArn);
+    if (s.region === 'us-east-1') {
+      distribution5xxAlarm(this, s, this.distribution.distributionId, s.alarms.snsTopicArn);
+    }
+
+    // ---- Outputs -------------------------------------------------------------------------
+    new CfnOutput(this, 'DistributionDomainName', {
+      description: `CNAME target: point ${s.domainName} at this`,
+      value: this.distribution.distributionDomainName,
+    });
+    new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId });
+    new CfnOutput(this, 'ApiUrl', { description: 'API Gateway stage URL (origin of the distribution)', value: this.api.url });
+    new CfnOutput(this, 'BucketName', { description: 'Bucket holding the originals', value: this.bucket.bucketName });
+    new CfnOutput(this, 'ServiceUrl', { value: `https://${s.domainName}/` });
+
+    acknowledgeFindings(this, s, { logsBucket, apiAccessLogs });
+  }
+}
+
+export interface EdgeAlarmsStackProps extends StackProps {
+  readonly settings: StageSettings;
+  readonly distributionId: string;
+}
+
+/**
+ * CloudFront publishes its metrics in us-east-1 only, and an alarm must live in its metric's
+ * region: stages in another region get this small companion stack there.
+ */
+export class EdgeAlarmsStack extends Stack {
+  constructor(scope: Construct, id: string, props: EdgeAlarmsStackProps) {
+    const s = props.settings;
+    super(scope, id, {
+      description: `image-service (${s.name}): CloudFront alarms (CloudFront metrics live in us-east-1)`,
+      ...props,
+      env: { account: s.account, region: 'us-east-1' },
+      crossRegionReferences: true,
+    });
+    distribution5xxAlarm(this, s, props.distributionId, s.alarms.edgeSnsTopicArn);
+  }
+}
