@@ -1,0 +1,110 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { buildApp } from '../lib/app';
+import { CDK_JSON_CONTEXT, checkedInStages, fixtures, resourcesOf, serviceFunction, synth, writeStagesFile } from './helpers';
+
+const dev = (): Record<string, any> => structuredClone(checkedInStages().dev);
+
+describe('a read-only stage (only "get" enabled)', () => {
+  const stagesFile = writeStagesFile({ ro: { ...dev(), routes: ['get'] } });
+  let template: Template;
+  beforeAll(() => {
+    template = synth('ro', { stagesFile }).template;
+  });
+
+  test('has GET and HEAD on /{proxy+} only: no list, upload, delete or preflight', () => {
+    const methods = resourcesOf(template, 'AWS::ApiGateway::Method').map(([, m]) => m.Properties.HttpMethod).sort();
+    expect(methods).toEqual(['GET', 'HEAD']);
+    const [, get] = resourcesOf(template, 'AWS::ApiGateway::Method')[0];
+    expect(get.Properties.ResourceId.Ref).toBeDefined(); // on {proxy+}, not on the root
+  });
+
+  test('CloudFront allows only GET and HEAD', () => {
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ DefaultCacheBehavior: Match.objectLike({ AllowedMethods: ['GET', 'HEAD'] }) }),
+    });
+  });
+
+  test('the function may read and list, but neither write nor delete', () => {
+    const text = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(text).toContain('s3:GetObject');
+    expect(text).toContain('s3:ListBucket');
+    expect(text).not.toContain('s3:PutObject');
+    expect(text).not.toContain('s3:DeleteObject');
+    const [, fn] = serviceFunction(template);
+    expect(fn.Properties.Environment.Variables.IMAGE_SERVICE_ROUTES).toBe('get');
+  });
+});
+
+describe('the public-read opt-in', () => {
+  const stagesFile = writeStagesFile({ pub: { ...dev(), bucket: { retain: false, publicRead: true } } });
+  let template: Template;
+  beforeAll(() => {
+    template = synth('pub', { stagesFile }).template; // passes cdk-nag with the S2 acknowledgement
+  });
+
+  test('allows a public bucket policy but still blocks ACLs', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+    });
+  });
+
+  test('grants anonymous GetObject only, and keeps TLS-only', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Sid: 'PublicReadOptIn', Effect: 'Allow', Principal: { AWS: '*' }, Action: 's3:GetObject' }),
+        ]),
+      },
+    });
+  });
+
+  test('adds a GET/HEAD CORS rule for the stage origins on the bucket', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD'], AllowedOrigins: dev().corsOrigins })] },
+    });
+  });
+});
+
+describe('the cargo-lambda build path (RustFunction, bundling skipped)', () => {
+  test('synthesizes an arm64 provided.al2023 function without compiling', () => {
+    const out = synth('dev', { lambdaAsset: '', 'aws:cdk:bundling-stacks': [] });
+    const [, fn] = serviceFunction(out.template);
+    expect(fn.Properties.Architectures).toEqual(['arm64']);
+    expect(fn.Properties.Runtime).toBe('provided.al2023');
+    expect(fn.Properties.Handler).toBe('bootstrap');
+    expect(fn.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
+  });
+});
+
+describe('the prebuilt asset path', () => {
+  test('a directory without bootstrap is refused with a hint', () => {
+    const empty = fs.mkdtempSync(path.join(fixtures.root, 'empty-'));
+    expect(() => synth('dev', { lambdaAsset: empty })).toThrow(/has no 'bootstrap' file \(build it with: cargo lambda build --release --arm64 --bin image-service-lambda\)/);
+  });
+});
+
+describe('cdk-nag', () => {
+  test('is registered: an unacknowledged finding fails synth', () => {
+    const app = new App({
+      outdir: fs.mkdtempSync(path.join(fixtures.root, 'nag-')),
+      context: { ...CDK_JSON_CONTEXT, stage: 'dev', lambdaAsset: fixtures.lambdaAsset, watermarksDir: fixtures.watermarks },
+    });
+    const { main } = buildApp(app);
+    new s3.Bucket(main, 'Careless'); // no TLS-only policy, no access logs
+    expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});
+
+describe('cdk.json', () => {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
+  test('synth stays offline and quiet: no notices, version reporting or telemetry', () => {
+    expect(cdkJson.notices).toBe(false);
+    expect(cdkJson.versionReporting).toBe(false);
+    expect(cdkJson.context['cli-telemetry']).toBe(false);
+  });
+});
