@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -12,8 +12,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { Route, StageSettings } from './config';
-import { createServiceFunction, WATERMARKS_DIR_ON_LAMBDA } from './lambda-package';
+import { LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES, Route, StageSettings } from './config';
+import { createServiceFunction, WATERMARKS_DIR_ON_LAMBDA, watermarkFiles } from './lambda-package';
 import { acknowledgeFindings } from './nag';
 
 export interface ImageServiceStackProps extends StackProps {
@@ -199,6 +199,16 @@ export class ImageServiceStack extends Stack {
       logGroup: functionLogs,
       environment,
     });
+
+    if (s.limits.maxUploadBytes > LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES) {
+      Annotations.of(this.function).addWarningV2('image-service:upload-limit',
+        `limits.maxUploadBytes=${s.limits.maxUploadBytes}: API Gateway base64-encodes uploads and Lambda accepts at most 6 MB, `
+        + `so bodies over ~${LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES} bytes fail before reaching the function.`);
+    }
+    if (watermarkFiles(props.watermarksDir).length === 0) {
+      Annotations.of(this.function).addWarningV2('image-service:no-watermarks',
+        `No watermark files in ${props.watermarksDir}: the package ships an empty assets/watermarks.`);
+    }
 
     // ---- API Gateway ---------------------------------------------------------------------
     const apiAccessLogs = s.accessLogs.enabled

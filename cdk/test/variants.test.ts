@@ -81,6 +81,20 @@ describe('the cargo-lambda build path (RustFunction, bundling skipped)', () => {
   });
 });
 
+describe('synth warnings', () => {
+  test('an upload limit above what API Gateway can pass to Lambda, and missing watermarks, are flagged', () => {
+    const raw = dev();
+    raw.limits = { ...raw.limits, maxUploadBytes: 8 * 1024 * 1024 };
+    const stagesFile = writeStagesFile({ big: raw });
+    const noWatermarks = path.join(fixtures.root, 'no-such-watermarks');
+    const out = synth('big', { stagesFile, watermarksDir: noWatermarks, 'aws:cdk:bundling-stacks': [] });
+    const warnings = out.app.synth().getStackByName(out.main.stackName).messages
+      .filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
+    expect(warnings.some((w) => /limits\.maxUploadBytes=8388608: API Gateway base64-encodes uploads/.test(w))).toBe(true);
+    expect(warnings.some((w) => w.includes(`No watermark files in ${noWatermarks}`))).toBe(true);
+  });
+});
+
 describe('the prebuilt asset path', () => {
   test('a directory without bootstrap is refused with a hint', () => {
     const empty = fs.mkdtempSync(path.join(fixtures.root, 'empty-'));
