@@ -9,7 +9,7 @@ import { CDK_JSON_CONTEXT, checkedInStages, fixtures, resourcesOf, serviceFuncti
 const dev = (): Record<string, any> => structuredClone(checkedInStages().dev);
 
 describe('a read-only stage (only "get" enabled)', () => {
-  const stagesFile = writeStagesFile({ ro: { ...dev(), routes: ['get'] } });
+  const stagesFile = writeStagesFile({ ro: { ...dev(), routes: ['get'], lambda: { memoryMb: 512, timeoutSeconds: 10, reservedConcurrency: 7 } } });
   let template: Template;
   beforeAll(() => {
     template = synth('ro', { stagesFile }).template;
@@ -20,6 +20,10 @@ describe('a read-only stage (only "get" enabled)', () => {
     expect(methods).toEqual(['GET', 'HEAD']);
     const [, get] = resourcesOf(template, 'AWS::ApiGateway::Method')[0];
     expect(get.Properties.ResourceId.Ref).toBeDefined(); // on {proxy+}, not on the root
+  });
+
+  test('takes its Lambda sizing from the settings', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'bootstrap', MemorySize: 512, Timeout: 10, ReservedConcurrentExecutions: 7 });
   });
 
   test('CloudFront allows only GET and HEAD', () => {
