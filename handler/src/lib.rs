@@ -1,1 +1,18 @@
+//! image-service: originals in a store, served and transformed on demand.
+//!
+//! Data flows one way: request (`http`) → parameters (`params`) → pipeline
+//! (`pipeline`, `ops`) → codecs (`codecs`) → response; storage sits behind one trait
+//! (`storage`).
+
+pub mod codecs;
+pub mod config;
 pub mod error;
+pub mod http;
+pub mod keys;
+pub mod params;
+pub mod pipeline;
+pub mod samples;
+pub mod storage;
+
+pub use config::Config;
+pub use http::{router, AppState};

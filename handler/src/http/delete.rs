@@ -1,0 +1,79 @@
+use super::{existence, AppState, Success};
+use crate::config::Route;
+use crate::error::{Error, Result};
+use crate::keys;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::Json;
+use bytes::Bytes;
+use serde::Deserialize;
+
+/// Most names one request may remove.
+pub const MAX_IMAGES: usize = 10_000;
+
+#[derive(Deserialize)]
+struct DeleteRequest {
+    images: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+pub struct Empty {}
+
+/// `DELETE /{path}` with `{"images": ["a.jpg", …]}`: removes them all, or none when
+/// any is missing.
+pub async fn delete(State(state): State<AppState>, uri: Uri, body: Bytes) -> Result<Json<Success<Empty>>> {
+    state.require(Route::Delete)?;
+    let folder = keys::folder_from_path(uri.path())?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::bad_request(
+            "invalid-body",
+            "Expected a JSON body such as {\"images\": [\"a.jpg\"]}.",
+        ));
+    }
+    let request: DeleteRequest = serde_json::from_slice(&body).map_err(|e| {
+        Error::bad_request(
+            "invalid-body",
+            format!("Expected a JSON body such as {{\"images\": [\"a.jpg\"]}}: {e}"),
+        )
+    })?;
+    if request.images.is_empty() {
+        return Err(Error::bad_request("invalid-body", "The 'images' list is empty."));
+    }
+    if request.images.len() > MAX_IMAGES {
+        return Err(Error::bad_request(
+            "invalid-body",
+            format!("At most {MAX_IMAGES} images can be removed in one request."),
+        ));
+    }
+    let mut names = request.images;
+    for name in &names {
+        keys::validate_filename(name)?;
+    }
+    names.sort();
+    names.dedup();
+
+    let store = &state.store;
+    let folder = folder.as_str();
+    let keys: Vec<String> = names.iter().map(|n| keys::join(folder, n)).collect();
+    let missing: Vec<String> = existence(store, keys.clone())
+        .await?
+        .into_iter()
+        .zip(&names)
+        .filter(|((_, exists), _)| !exists)
+        .map(|(_, name)| name.clone())
+        .collect();
+    if !missing.is_empty() {
+        let at = if folder.is_empty() { "/".to_string() } else { format!("/{folder}") };
+        return Err(Error::NotFound(format!(
+            "Not found: {} in path {at}. Nothing was removed.",
+            missing.join(", ")
+        )));
+    }
+    store.delete_many(&keys).await?;
+    Ok(Json(Success {
+        status: 200,
+        code: "success",
+        message: "Images removed successfully!",
+        extra: Empty {},
+    }))
+}

@@ -1,0 +1,235 @@
+//! The router: four routes plus the health check, thin handlers one file each.
+
+mod delete;
+mod get;
+mod health;
+mod list;
+mod upload;
+
+use crate::config::{Config, Route};
+use crate::error::{Error, Result};
+use crate::storage::DynStore;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::routing::get as get_route;
+use axum::Router;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: DynStore,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(store: DynStore, config: Config) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+        }
+    }
+
+    /// Refuses a route this deployment switched off, as if it were not deployed.
+    fn require(&self, route: Route) -> Result<()> {
+        if self.config.route_enabled(route) {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!(
+                "The '{}' route is disabled on this deployment.",
+                route.name()
+            )))
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    // Multipart framing adds a little over the files themselves; the upload handler
+    // enforces the exact limit on the files.
+    let body_limit = state.config.max_upload_bytes.saturating_add(64 * 1024);
+    Router::new()
+        .route(
+            "/",
+            get_route(list::list)
+                .post(upload::upload)
+                .delete(delete::delete),
+        )
+        .route("/_/health", get_route(health::health))
+        .route(
+            "/{*key}",
+            get_route(get::get_image)
+                .post(upload::upload)
+                .delete(delete::delete),
+        )
+        .fallback(|| async { Error::NotFound("No such route.".into()) })
+        .method_not_allowed_fallback(|| async {
+            Error::MethodNotAllowed(
+                "Method not allowed: use GET or HEAD to read, POST to upload, DELETE to remove."
+                    .into(),
+            )
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// `key=value` pairs of a raw query, each percent-decoded once (`+` is a space).
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let dec = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
+}
+
+/// Characters escaped in a path segment of a returned link.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'^')
+    .add(b'|')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\');
+
+pub(crate) fn encode_key(key: &str) -> String {
+    key.split('/')
+        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The public base URL: configured, or the scheme and host this request came in on.
+pub(crate) fn public_base(config: &Config, headers: &HeaderMap) -> String {
+    if let Some(url) = &config.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let proto = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+pub(crate) fn quoted(etag: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{etag}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+}
+
+pub(crate) fn http_date(t: SystemTime) -> HeaderValue {
+    HeaderValue::from_str(&httpdate::fmt_http_date(t)).expect("http dates are ASCII")
+}
+
+/// True when the client's cached copy is still good (RFC 9110 §13.2.2: If-None-Match
+/// wins over If-Modified-Since).
+pub(crate) fn not_modified(headers: &HeaderMap, etag: &str, last_modified: SystemTime) -> bool {
+    if let Some(inm) = headers.get(header::IF_NONE_MATCH) {
+        let Ok(inm) = inm.to_str() else { return false };
+        return inm.split(',').map(str::trim).any(|tag| {
+            tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == etag
+        });
+    }
+    if let Some(ims) = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+    {
+        // HTTP dates have whole seconds.
+        let secs = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        };
+        return secs(last_modified) <= secs(ims);
+    }
+    false
+}
+
+/// Which of `keys` exist, checked a few at a time: `(key, exists)` in input order.
+pub(crate) async fn existence(store: &DynStore, keys: Vec<String>) -> Result<Vec<(String, bool)>> {
+    use futures::stream::{self, StreamExt};
+    stream::iter(keys)
+        .map(|key| {
+            let store = store.clone();
+            async move {
+                match store.head(&key).await {
+                    Ok(_) => Ok((key, true)),
+                    Err(crate::storage::StoreError::NotFound(_)) => Ok((key, false)),
+                    Err(e) => Err(Error::from(e)),
+                }
+            }
+        })
+        .buffered(16)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+}
+
+#[derive(serde::Serialize)]
+pub(crate) struct Success<T: serde::Serialize> {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: &'static str,
+    #[serde(flatten)]
+    pub extra: T,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn conditional_requests() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut h = HeaderMap::new();
+        assert!(!not_modified(&h, "abc", t));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\", W/\"abc\""));
+        assert!(not_modified(&h, "abc", t));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\""));
+        // If-None-Match present and not matching: If-Modified-Since is ignored.
+        h.insert(header::IF_MODIFIED_SINCE, http_date(t + Duration::from_secs(10)));
+        assert!(!not_modified(&h, "abc", t));
+        h.remove(header::IF_NONE_MATCH);
+        assert!(not_modified(&h, "abc", t));
+        h.insert(header::IF_MODIFIED_SINCE, http_date(t - Duration::from_secs(10)));
+        assert!(!not_modified(&h, "abc", t));
+    }
+
+    #[test]
+    fn links_escape_segments() {
+        assert_eq!(encode_key("a b/c#1.jpg"), "a%20b/c%231.jpg");
+    }
+
+    #[test]
+    fn pairs_decode_once() {
+        assert_eq!(
+            query_pairs("prefix=a%2Fb+c&x&y=%2541"),
+            vec![
+                ("prefix".into(), "a/b c".into()),
+                ("x".into(), "".into()),
+                ("y".into(), "%41".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,197 @@
+use super::{encode_key, existence, public_base, AppState, Success};
+use crate::config::Route;
+use crate::error::{Error, Result};
+use crate::storage::{ObjectMeta, StoreError};
+use crate::{codecs, keys};
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::Json;
+use bytes::Bytes;
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+
+/// Most files one upload may carry.
+pub const MAX_FILES: usize = 100;
+/// How many objects are written at once.
+const CONCURRENCY: usize = 8;
+
+#[derive(Serialize)]
+pub struct Uploaded {
+    link: String,
+    #[serde(rename = "ETag")]
+    etag: String,
+}
+
+#[derive(Serialize)]
+pub struct UploadBody {
+    #[serde(rename = "ETags")]
+    etags: Vec<Uploaded>,
+}
+
+struct File {
+    name: String,
+    bytes: Bytes,
+    mime: &'static str,
+}
+
+fn multipart_error(e: MultipartError, limit: usize) -> Error {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::PayloadTooLarge(format!("The upload is larger than the limit of {limit} bytes."))
+    } else {
+        Error::bad_request("invalid-multipart", format!("The multipart body could not be read: {}", e.body_text()))
+    }
+}
+
+/// Reads every `data` part, checking names, types and sizes before anything is stored.
+async fn read_files(mut multipart: Multipart, state: &AppState) -> Result<Vec<File>> {
+    let limit = state.config.max_upload_bytes;
+    let mut files: Vec<File> = Vec::new();
+    let mut total = 0usize;
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, limit))? {
+        if field.name() != Some("data") {
+            continue; // other form fields are not ours to store
+        }
+        let name = field
+            .file_name()
+            .ok_or_else(|| {
+                Error::bad_request(
+                    "invalid-filename",
+                    "Every 'data' part needs a file name (Content-Disposition filename).",
+                )
+            })?
+            .to_string();
+        keys::validate_filename(&name)?;
+        if files.iter().any(|f| f.name == name) {
+            return Err(Error::bad_request(
+                "duplicate-filename",
+                format!("The file name '{name}' appears more than once in this upload."),
+            ));
+        }
+        if files.len() == MAX_FILES {
+            return Err(Error::bad_request(
+                "too-many-files",
+                format!("One upload may carry at most {MAX_FILES} files."),
+            ));
+        }
+        let bytes = field.bytes().await.map_err(|e| multipart_error(e, limit))?;
+        total += bytes.len();
+        if total > limit {
+            return Err(Error::PayloadTooLarge(format!(
+                "The upload is larger than the limit of {limit} bytes."
+            )));
+        }
+        let mime = match codecs::sniff(&bytes) {
+            Some(format) => format.mime(),
+            None if state.config.allow_non_images => "application/octet-stream",
+            None => {
+                return Err(Error::UnsupportedMediaType(format!(
+                    "'{name}' is not an image this service accepts (JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIC)."
+                )))
+            }
+        };
+        files.push(File { name, bytes, mime });
+    }
+    if files.is_empty() {
+        return Err(Error::bad_request(
+            "missing-data",
+            "The multipart body has no file part named 'data'.",
+        ));
+    }
+    Ok(files)
+}
+
+fn conflict(names: &[String], folder: &str) -> Error {
+    let at = if folder.is_empty() { "/".to_string() } else { format!("/{folder}") };
+    Error::AlreadyExists(format!(
+        "Already existing: {} in path {at}. Nothing was uploaded.",
+        names.join(", ")
+    ))
+}
+
+/// `POST /{path}`: stores every `data` file at `{path}/{filename}`, all or nothing.
+pub async fn upload(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    multipart: std::result::Result<Multipart, MultipartRejection>,
+) -> Result<Json<Success<UploadBody>>> {
+    state.require(Route::Upload)?;
+    let folder = keys::folder_from_path(uri.path())?;
+    let multipart = multipart.map_err(|e| {
+        Error::bad_request(
+            "invalid-multipart",
+            format!("Expected a multipart/form-data body: {}", e.body_text()),
+        )
+    })?;
+    let files = read_files(multipart, &state).await?;
+    let store = &state.store;
+    let folder = folder.as_str();
+
+    // Refuse up front when a name is taken: the common case, and it writes nothing.
+    let keys: Vec<String> = files.iter().map(|f| keys::join(folder, &f.name)).collect();
+    let taken: Vec<String> = existence(store, keys)
+        .await?
+        .into_iter()
+        .zip(&files)
+        .filter(|((_, exists), _)| *exists)
+        .map(|(_, f)| f.name.clone())
+        .collect();
+    if !taken.is_empty() {
+        return Err(conflict(&taken, folder));
+    }
+
+    // Create-only writes; a name taken by a concurrent upload since the check rolls
+    // back what this request wrote, so the request still writes nothing.
+    let results: Vec<(String, std::result::Result<ObjectMeta, StoreError>)> = stream::iter(files)
+        .map(|f| {
+            let key = keys::join(folder, &f.name);
+            let store = store.clone();
+            async move {
+                let r = store.put_if_absent(&key, f.bytes, f.mime).await;
+                (f.name, r)
+            }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    let written: Vec<String> = results
+        .iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(name, _)| keys::join(folder, name))
+        .collect();
+    let lost: Vec<String> = results
+        .iter()
+        .filter(|(_, r)| matches!(r, Err(StoreError::AlreadyExists(_))))
+        .map(|(name, _)| name.clone())
+        .collect();
+    let failed = results.iter().find_map(|(_, r)| match r {
+        Err(e @ StoreError::Backend(_)) => Some(e.clone()),
+        _ => None,
+    });
+    if !lost.is_empty() || failed.is_some() {
+        if let Err(e) = store.delete_many(&written).await {
+            tracing::error!(error = %e, keys = ?written, "rollback of a failed upload did not complete");
+        }
+        return Err(match failed {
+            Some(e) => Error::from(e),
+            None => conflict(&lost, folder),
+        });
+    }
+
+    let base = public_base(&state.config, &headers);
+    let etags = results
+        .into_iter()
+        .filter_map(|(_, r)| r.ok())
+        .map(|meta| Uploaded {
+            link: format!("{base}/{}", encode_key(&meta.key)),
+            etag: meta.etag,
+        })
+        .collect();
+    Ok(Json(Success {
+        status: 200,
+        code: "success",
+        message: "Images uploaded successfully!",
+        extra: UploadBody { etags },
+    }))
+}

@@ -1,0 +1,269 @@
+//! Filesystem store: one file per object under a root directory.
+//!
+//! Writes go to a temporary file under `<root>/_/tmp` (the reserved segment no key may
+//! use), are synced, and are then hard-linked into place. `link` fails if the target
+//! exists, which gives `put_if_absent` the same create-only atomicity as S3's
+//! `If-None-Match: *`, and a crash never leaves a half-written image under a key.
+
+use super::{ListPage, Object, ObjectMeta, Store, StoreError, StoreResult};
+use async_trait::async_trait;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use bytes::Bytes;
+use std::fs;
+use std::io::{ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Clone)]
+pub struct FsStore {
+    root: PathBuf,
+}
+
+fn backend(context: &str, e: std::io::Error) -> StoreError {
+    StoreError::Backend(format!("{context}: {e}"))
+}
+
+/// Cheap, stable while the file is unchanged, different after a replace: the
+/// modification time and size, as nginx does.
+fn etag_of(md: &fs::Metadata) -> String {
+    let nanos = md
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}-{:x}", md.len())
+}
+
+fn meta_of(key: &str, md: &fs::Metadata) -> ObjectMeta {
+    ObjectMeta {
+        key: key.to_string(),
+        size: md.len(),
+        etag: etag_of(md),
+        last_modified: md.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        storage_class: "STANDARD".into(),
+    }
+}
+
+impl FsStore {
+    pub fn open(root: impl AsRef<Path>) -> std::io::Result<FsStore> {
+        let root = root.as_ref().to_path_buf();
+        fs::create_dir_all(root.join(crate::keys::RESERVED_SEGMENT).join("tmp"))?;
+        Ok(FsStore { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path_of(&self, key: &str) -> PathBuf {
+        // Keys were validated at the edge (no `..`, no empty segments), so joining is safe.
+        self.root.join(key)
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join(crate::keys::RESERVED_SEGMENT).join("tmp")
+    }
+
+    fn head_sync(&self, key: &str) -> StoreResult<ObjectMeta> {
+        match fs::metadata(self.path_of(key)) {
+            Ok(md) if md.is_file() => Ok(meta_of(key, &md)),
+            Ok(_) => Err(StoreError::NotFound(key.into())),
+            Err(e) if is_missing(&e) => Err(StoreError::NotFound(key.into())),
+            Err(e) => Err(backend("stat", e)),
+        }
+    }
+
+    fn get_sync(&self, key: &str, max_bytes: u64) -> StoreResult<Object> {
+        let path = self.path_of(key);
+        let mut file = match fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if is_missing(&e) => return Err(StoreError::NotFound(key.into())),
+            Err(e) => return Err(backend("open", e)),
+        };
+        let md = file.metadata().map_err(|e| backend("stat", e))?;
+        if !md.is_file() {
+            return Err(StoreError::NotFound(key.into()));
+        }
+        if md.len() > max_bytes {
+            return Err(StoreError::TooLarge {
+                key: key.into(),
+                size: md.len(),
+                limit: max_bytes,
+            });
+        }
+        let mut buf = Vec::with_capacity(md.len() as usize);
+        // Read at most the limit even if the file grew since the stat.
+        (&mut file)
+            .take(max_bytes)
+            .read_to_end(&mut buf)
+            .map_err(|e| backend("read", e))?;
+        Ok(Object {
+            meta: meta_of(key, &md),
+            bytes: Bytes::from(buf),
+        })
+    }
+
+    fn put_sync(&self, key: &str, bytes: &[u8]) -> StoreResult<ObjectMeta> {
+        let dest = self.path_of(key);
+        if let Some(parent) = dest.parent() {
+            if let Err(e) = fs::create_dir_all(parent) {
+                // A file sits where a folder of this key would go (`a.jpg` vs `a.jpg/b.jpg`).
+                if e.kind() == ErrorKind::AlreadyExists || e.kind() == ErrorKind::NotADirectory {
+                    return Err(StoreError::AlreadyExists(key.into()));
+                }
+                return Err(backend("create folder", e));
+            }
+        }
+        let tmp = self.tmp_dir().join(uuid::Uuid::new_v4().to_string());
+        let result = (|| {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(|e| backend("create temp file", e))?;
+            f.write_all(bytes).map_err(|e| backend("write", e))?;
+            f.sync_all().map_err(|e| backend("sync", e))?;
+            drop(f);
+            match fs::hard_link(&tmp, &dest) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    return Err(StoreError::AlreadyExists(key.into()))
+                }
+                Err(e) if e.kind() == ErrorKind::NotADirectory => {
+                    return Err(StoreError::AlreadyExists(key.into()))
+                }
+                Err(e) => return Err(backend("link", e)),
+            }
+            let md = fs::metadata(&dest).map_err(|e| backend("stat", e))?;
+            Ok(meta_of(key, &md))
+        })();
+        let _ = fs::remove_file(&tmp);
+        result
+    }
+
+    fn list_sync(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage> {
+        let start_after = match token {
+            Some(t) => {
+                let raw = URL_SAFE_NO_PAD.decode(t).map_err(|_| StoreError::BadToken)?;
+                Some(String::from_utf8(raw).map_err(|_| StoreError::BadToken)?)
+            }
+            None => None,
+        };
+        let mut keys = Vec::new();
+        // Only walk the folder that can hold matching keys.
+        let base = match prefix.rfind('/') {
+            Some(i) => &prefix[..i],
+            None => "",
+        };
+        walk(&self.root, base, &mut keys).map_err(|e| backend("list", e))?;
+        keys.retain(|k| k.starts_with(prefix));
+        keys.sort();
+        let mut objects = Vec::new();
+        let mut next_token = None;
+        for key in keys {
+            if let Some(after) = &start_after {
+                if key.as_str() <= after.as_str() {
+                    continue;
+                }
+            }
+            if objects.len() == max_keys as usize {
+                next_token = objects
+                    .last()
+                    .map(|m: &ObjectMeta| URL_SAFE_NO_PAD.encode(m.key.as_bytes()));
+                break;
+            }
+            // A file deleted between the walk and the stat is simply skipped.
+            if let Ok(md) = fs::metadata(self.path_of(&key)) {
+                objects.push(meta_of(&key, &md));
+            }
+        }
+        Ok(ListPage { objects, next_token })
+    }
+
+    fn delete_sync(&self, keys: &[String]) -> StoreResult<()> {
+        for key in keys {
+            match fs::remove_file(self.path_of(key)) {
+                Ok(()) => self.prune_empty_parents(key),
+                Err(e) if is_missing(&e) => {}
+                Err(e) => return Err(backend("remove", e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// S3 has no folders: once the last object under `a/b/` goes, so does the folder.
+    fn prune_empty_parents(&self, key: &str) {
+        let mut dir = self.path_of(key);
+        while dir.pop() && dir != self.root {
+            if fs::remove_dir(&dir).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+fn is_missing(e: &std::io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory)
+}
+
+/// Collects the keys of all files under `root/rel`, skipping the reserved folder.
+fn walk(root: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+    let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if is_missing(&e) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue; // not UTF-8: cannot be a key we wrote
+        };
+        if rel.is_empty() && name == crate::keys::RESERVED_SEGMENT {
+            continue;
+        }
+        let key = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            walk(root, &key, out)?;
+        } else if ty.is_file() {
+            out.push(key);
+        }
+    }
+    Ok(())
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Backend(format!("filesystem task failed: {e}")))?
+}
+
+#[async_trait]
+impl Store for FsStore {
+    async fn head(&self, key: &str) -> StoreResult<ObjectMeta> {
+        let (s, key) = (self.clone(), key.to_string());
+        blocking(move || s.head_sync(&key)).await
+    }
+    async fn get(&self, key: &str, max_bytes: u64) -> StoreResult<Object> {
+        let (s, key) = (self.clone(), key.to_string());
+        blocking(move || s.get_sync(&key, max_bytes)).await
+    }
+    async fn put_if_absent(&self, key: &str, bytes: Bytes, _content_type: &str) -> StoreResult<ObjectMeta> {
+        let (s, key) = (self.clone(), key.to_string());
+        blocking(move || s.put_sync(&key, &bytes)).await
+    }
+    async fn list(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage> {
+        let (s, prefix, token) = (self.clone(), prefix.to_string(), token.map(str::to_string));
+        blocking(move || s.list_sync(&prefix, token.as_deref(), max_keys)).await
+    }
+    async fn delete_many(&self, keys: &[String]) -> StoreResult<()> {
+        let (s, keys) = (self.clone(), keys.to_vec());
+        blocking(move || s.delete_sync(&keys)).await
+    }
+    fn kind(&self) -> &'static str {
+        "fs"
+    }
+}

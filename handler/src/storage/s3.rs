@@ -1,0 +1,256 @@
+//! S3 store. Honours the standard AWS environment (credentials, region,
+//! `AWS_ENDPOINT_URL`); with a custom endpoint it switches to path-style addressing,
+//! which S3-compatible servers (moto, MinIO) expect.
+
+use super::{ListPage, Object, ObjectMeta, Store, StoreError, StoreResult};
+use async_trait::async_trait;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use aws_sdk_s3::Client;
+use bytes::Bytes;
+use std::time::SystemTime;
+
+/// S3's own ceiling for one DeleteObjects call.
+const DELETE_BATCH: usize = 1000;
+
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+}
+
+fn backend<E: std::error::Error + 'static, R>(op: &str, e: &SdkError<E, R>) -> StoreError
+where
+    R: std::fmt::Debug,
+{
+    StoreError::Backend(format!("S3 {op}: {}", DisplayErrorContext(e)))
+}
+
+fn http_status<E, R>(e: &SdkError<E, aws_smithy_runtime_api::http::Response<R>>) -> Option<u16> {
+    e.raw_response().map(|r| r.status().as_u16())
+}
+
+fn system_time(t: Option<&aws_sdk_s3::primitives::DateTime>) -> SystemTime {
+    t.and_then(|t| SystemTime::try_from(*t).ok())
+        .unwrap_or(SystemTime::UNIX_EPOCH)
+}
+
+fn unquote(etag: Option<&str>) -> String {
+    etag.unwrap_or_default().trim_matches('"').to_string()
+}
+
+impl S3Store {
+    pub fn new(client: Client, bucket: impl Into<String>) -> S3Store {
+        S3Store {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+
+    pub async fn from_env(bucket: &str) -> S3Store {
+        let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+        let path_style = match std::env::var("IMAGE_SERVICE_S3_PATH_STYLE") {
+            Ok(v) => matches!(v.as_str(), "1" | "true" | "yes"),
+            Err(_) => custom_endpoint,
+        };
+        let conf = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(path_style)
+            .build();
+        S3Store::new(Client::from_conf(conf), bucket)
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+}
+
+#[async_trait]
+impl Store for S3Store {
+    async fn head(&self, key: &str) -> StoreResult<ObjectMeta> {
+        let out = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                    StoreError::NotFound(key.into())
+                } else {
+                    backend("HeadObject", &e)
+                }
+            })?;
+        Ok(ObjectMeta {
+            key: key.into(),
+            size: out.content_length().unwrap_or(0).max(0) as u64,
+            etag: unquote(out.e_tag()),
+            last_modified: system_time(out.last_modified()),
+            storage_class: out
+                .storage_class()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_else(|| "STANDARD".into()),
+        })
+    }
+
+    async fn get(&self, key: &str, max_bytes: u64) -> StoreResult<Object> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                    StoreError::NotFound(key.into())
+                } else {
+                    backend("GetObject", &e)
+                }
+            })?;
+        let size = out.content_length().unwrap_or(0).max(0) as u64;
+        if size > max_bytes {
+            // Dropping the body closes the connection before the bytes are read.
+            return Err(StoreError::TooLarge {
+                key: key.into(),
+                size,
+                limit: max_bytes,
+            });
+        }
+        let meta = ObjectMeta {
+            key: key.into(),
+            size,
+            etag: unquote(out.e_tag()),
+            last_modified: system_time(out.last_modified()),
+            storage_class: out
+                .storage_class()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_else(|| "STANDARD".into()),
+        };
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::Backend(format!("S3 GetObject body: {e}")))?
+            .into_bytes();
+        if bytes.len() as u64 > max_bytes {
+            return Err(StoreError::TooLarge {
+                key: key.into(),
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok(Object { meta, bytes })
+    }
+
+    async fn put_if_absent(&self, key: &str, bytes: Bytes, content_type: &str) -> StoreResult<ObjectMeta> {
+        let size = bytes.len() as u64;
+        let out = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .if_none_match("*")
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| {
+                // 412: the key exists; 409: a concurrent conditional write to it is in flight.
+                let status = http_status(&e);
+                let code = e.code().unwrap_or_default();
+                if matches!(status, Some(412) | Some(409)) || code == "PreconditionFailed" {
+                    StoreError::AlreadyExists(key.into())
+                } else {
+                    backend("PutObject", &e)
+                }
+            })?;
+        Ok(ObjectMeta {
+            key: key.into(),
+            size,
+            etag: unquote(out.e_tag()),
+            last_modified: SystemTime::now(),
+            storage_class: "STANDARD".into(),
+        })
+    }
+
+    async fn list(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage> {
+        let mut req = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .max_keys(max_keys.min(1000) as i32);
+        if !prefix.is_empty() {
+            req = req.prefix(prefix);
+        }
+        if let Some(t) = token {
+            req = req.continuation_token(t);
+        }
+        let out = req.send().await.map_err(|e| {
+            if matches!(http_status(&e), Some(400)) {
+                StoreError::BadToken
+            } else {
+                backend("ListObjectsV2", &e)
+            }
+        })?;
+        let objects = out
+            .contents()
+            .iter()
+            .map(|o| ObjectMeta {
+                key: o.key().unwrap_or_default().to_string(),
+                size: o.size().unwrap_or(0).max(0) as u64,
+                etag: unquote(o.e_tag()),
+                last_modified: system_time(o.last_modified()),
+                storage_class: o
+                    .storage_class()
+                    .map(|c| c.as_str().to_string())
+                    .unwrap_or_else(|| "STANDARD".into()),
+            })
+            .collect();
+        let next_token = if out.is_truncated().unwrap_or(false) {
+            out.next_continuation_token().map(str::to_string)
+        } else {
+            None
+        };
+        Ok(ListPage { objects, next_token })
+    }
+
+    async fn delete_many(&self, keys: &[String]) -> StoreResult<()> {
+        for batch in keys.chunks(DELETE_BATCH) {
+            let ids = batch
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(k).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| StoreError::Backend(format!("S3 DeleteObjects request: {e}")))?;
+            let delete = Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(|e| StoreError::Backend(format!("S3 DeleteObjects request: {e}")))?;
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| backend("DeleteObjects", &e))?;
+            if let Some(err) = out.errors().first() {
+                return Err(StoreError::Backend(format!(
+                    "S3 DeleteObjects: {} of {} keys failed, first {:?}: {:?}",
+                    out.errors().len(),
+                    batch.len(),
+                    err.key(),
+                    err.message()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "s3"
+    }
+}
