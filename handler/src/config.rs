@@ -64,17 +64,61 @@ impl Default for Config {
 /// Documentation of every variable: (name, default, meaning). The README table is
 /// written from the same facts.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
-    ("IMAGE_SERVICE_ADDR", "127.0.0.1:8080", "address the local server listens on"),
-    ("IMAGE_SERVICE_STORE", "fs:./data", "`fs:<dir>` or `s3://<bucket>`"),
-    ("IMAGE_SERVICE_PUBLIC_URL", "(from the Host header)", "base URL of the links returned after an upload"),
-    ("IMAGE_SERVICE_CACHE_MAX_AGE", "2592000", "`Cache-Control: public, max-age=` in seconds"),
-    ("IMAGE_SERVICE_MAX_UPLOAD_BYTES", "10485760", "largest POST body"),
-    ("IMAGE_SERVICE_MAX_INPUT_BYTES", "33554432", "largest original the pipeline reads from the store"),
-    ("IMAGE_SERVICE_MAX_INPUT_PIXELS", "50000000", "largest original, in pixels (width × height), read from the header before decoding"),
-    ("IMAGE_SERVICE_MAX_INPUT_FRAMES", "500", "most frames of an animated original"),
-    ("IMAGE_SERVICE_ALLOW_NON_IMAGES", "false", "accept uploads that are not JPEG/PNG/WebP/GIF/TIFF/AVIF/HEIC"),
-    ("IMAGE_SERVICE_ROUTES", "list,get,upload,delete", "routes this deployment serves"),
-    ("IMAGE_SERVICE_WATERMARKS_DIR", "assets/watermarks", "folder of the watermark images"),
+    (
+        "IMAGE_SERVICE_ADDR",
+        "127.0.0.1:8080",
+        "address the local server listens on",
+    ),
+    (
+        "IMAGE_SERVICE_STORE",
+        "fs:./data",
+        "`fs:<dir>` or `s3://<bucket>`",
+    ),
+    (
+        "IMAGE_SERVICE_PUBLIC_URL",
+        "(from the Host header)",
+        "base URL of the links returned after an upload",
+    ),
+    (
+        "IMAGE_SERVICE_CACHE_MAX_AGE",
+        "2592000",
+        "`Cache-Control: public, max-age=` in seconds",
+    ),
+    (
+        "IMAGE_SERVICE_MAX_UPLOAD_BYTES",
+        "10485760",
+        "largest POST body",
+    ),
+    (
+        "IMAGE_SERVICE_MAX_INPUT_BYTES",
+        "33554432",
+        "largest original the pipeline reads from the store",
+    ),
+    (
+        "IMAGE_SERVICE_MAX_INPUT_PIXELS",
+        "50000000",
+        "largest original, in pixels (width × height), read from the header before decoding",
+    ),
+    (
+        "IMAGE_SERVICE_MAX_INPUT_FRAMES",
+        "500",
+        "most frames of an animated original",
+    ),
+    (
+        "IMAGE_SERVICE_ALLOW_NON_IMAGES",
+        "false",
+        "accept uploads that are not JPEG/PNG/WebP/GIF/TIFF/AVIF/HEIC",
+    ),
+    (
+        "IMAGE_SERVICE_ROUTES",
+        "list,get,upload,delete",
+        "routes this deployment serves",
+    ),
+    (
+        "IMAGE_SERVICE_WATERMARKS_DIR",
+        "assets/watermarks",
+        "folder of the watermark images",
+    ),
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
@@ -121,7 +165,8 @@ impl Config {
         }
         if let Some(v) = get("IMAGE_SERVICE_MAX_UPLOAD_BYTES") {
             let n = parse_number::<u64>("IMAGE_SERVICE_MAX_UPLOAD_BYTES", &v, 1)?;
-            c.max_upload_bytes = usize::try_from(n).map_err(|_| "IMAGE_SERVICE_MAX_UPLOAD_BYTES is too large".to_string())?;
+            c.max_upload_bytes = usize::try_from(n)
+                .map_err(|_| "IMAGE_SERVICE_MAX_UPLOAD_BYTES is too large".to_string())?;
         }
         if let Some(v) = get("IMAGE_SERVICE_MAX_INPUT_BYTES") {
             c.max_input_bytes = parse_number::<u64>("IMAGE_SERVICE_MAX_INPUT_BYTES", &v, 1)?;

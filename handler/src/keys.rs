@@ -177,7 +177,9 @@ mod tests {
     fn filenames() {
         assert!(validate_filename("cat.jpg").is_ok());
         assert!(validate_filename("cat one (2).jpg").is_ok());
-        for bad in ["", "a/b.jpg", "a\\b.jpg", "..", "../x.jpg", "a..jpg", "a\0.jpg", "a\n.jpg", "."] {
+        for bad in [
+            "", "a/b.jpg", "a\\b.jpg", "..", "../x.jpg", "a..jpg", "a\0.jpg", "a\n.jpg", ".",
+        ] {
             assert!(validate_filename(bad).is_err(), "{bad:?}");
         }
         assert!(validate_filename(&"a".repeat(256)).is_err());

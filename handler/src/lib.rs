@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod ops;
 pub mod params;
 pub mod pipeline;
 pub mod samples;

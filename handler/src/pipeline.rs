@@ -1,12 +1,15 @@
-//! From original bytes to transformed bytes: probe → check limits → decode → apply the
-//! planned operations → encode. (Interim: `w`, `h`, `q`, `fm`; `plan()` and the
-//! operation list replace the resize step.)
+//! From original bytes to transformed bytes: probe the header → refuse over limits →
+//! plan → decode (shrinking on load when the plan allows) → apply each operation,
+//! checking the size between steps → encode.
 
 use crate::codecs::{self, DecodeOptions, EncodeOptions, Frame, OutputFormat};
 use crate::error::{Error, Result};
+use crate::ops::{self, Op};
 use crate::params::{Format, Params};
-use fast_image_resize as fr;
 use image::DynamicImage;
+
+/// Largest side any step may produce (Sharp's and libwebp's practical ceiling).
+pub const MAX_OUTPUT_SIDE: u64 = 16_384;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -19,7 +22,7 @@ pub struct Rendered {
     pub mime: &'static str,
 }
 
-fn output_format(p: &Params, input: codecs::ImageFormat) -> OutputFormat {
+pub fn output_format(p: &Params, input: codecs::ImageFormat) -> OutputFormat {
     match p.fm {
         Some(Format::Jpeg) => OutputFormat::Jpeg,
         Some(Format::Png) => OutputFormat::Png,
@@ -31,39 +34,29 @@ fn output_format(p: &Params, input: codecs::ImageFormat) -> OutputFormat {
     }
 }
 
-/// The output size for `w`/`h` on a `width`×`height` source: never larger than the
-/// source; one side given keeps the aspect ratio.
-pub fn target_size(width: u32, height: u32, w: Option<u32>, h: Option<u32>) -> (u32, u32) {
-    let scale = |num: u32, den: u32, other: u32| -> u32 {
-        ((other as f64 * num as f64 / den as f64).round() as u32).max(1)
-    };
-    match (w, h) {
-        (None, None) => (width, height),
-        (Some(w), None) => {
-            let w = w.min(width);
-            (w, scale(w, width, height))
+/// The size the decoder may shrink to: only when a resize is the first step (trim and
+/// extract work in source pixels) and it reduces the image.
+fn shrink_hint(ops: &[Op], source: (u32, u32)) -> Option<(u32, u32)> {
+    match ops.first() {
+        Some(Op::Resize(r)) => {
+            let g = r.geometry(source);
+            (g.scaled.0 < source.0 || g.scaled.1 < source.1).then_some(g.scaled)
         }
-        (None, Some(h)) => {
-            let h = h.min(height);
-            (scale(h, height, width), h)
-        }
-        (Some(w), Some(h)) => (w.min(width), h.min(height)),
+        _ => None,
     }
 }
 
-fn resize(img: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage> {
-    if img.width() == width && img.height() == height {
-        return Ok(img.clone());
+fn check_size(step: &str, images: &[DynamicImage], limits: &Limits) -> Result<()> {
+    if let Some(img) = images.first() {
+        let (w, h) = (img.width() as u64, img.height() as u64);
+        if w > MAX_OUTPUT_SIDE || h > MAX_OUTPUT_SIDE || w * h > limits.max_input_pixels {
+            return Err(Error::ImageTooLarge(format!(
+                "After {step} the image would be {w}x{h}; this service produces images up to {MAX_OUTPUT_SIDE} pixels a side and {} pixels in all.",
+                limits.max_input_pixels
+            )));
+        }
     }
-    let mut dst = DynamicImage::new(width, height, img.color());
-    let options = fr::ResizeOptions::new()
-        .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3))
-        // Cover: crop the source to the target's aspect ratio around the centre.
-        .fit_into_destination(Some((0.5, 0.5)));
-    fr::Resizer::new()
-        .resize(img, &mut dst, &options)
-        .map_err(|e| Error::Internal(format!("resize failed: {e}")))?;
-    Ok(dst)
+    Ok(())
 }
 
 pub fn render(input: &[u8], params: &Params, limits: &Limits) -> Result<Rendered> {
@@ -75,6 +68,19 @@ pub fn render(input: &[u8], params: &Params, limits: &Limits) -> Result<Rendered
             probe.width, probe.height, pixels, limits.max_input_pixels
         )));
     }
+    if probe.frames > limits.max_input_frames {
+        return Err(Error::ImageTooLarge(format!(
+            "The image has {} frames; this service processes up to {}.",
+            probe.frames, limits.max_input_frames
+        )));
+    }
+    let ops = ops::plan(params);
+    // Orientations 5–8 swap the sides.
+    let upright = if probe.orientation >= 5 {
+        (probe.height, probe.width)
+    } else {
+        (probe.width, probe.height)
+    };
     let decoded = codecs::decode(
         input,
         &DecodeOptions {
@@ -83,20 +89,21 @@ pub fn render(input: &[u8], params: &Params, limits: &Limits) -> Result<Rendered
                 max_frames: limits.max_input_frames,
                 max_total_pixels: limits.max_input_pixels.saturating_mul(4),
             },
-            shrink_to: None,
+            shrink_to: shrink_hint(&ops, upright),
         },
     )?;
-    let (tw, th) = target_size(decoded.source_width, decoded.source_height, params.w, params.h);
-    let frames = decoded
-        .frames
-        .iter()
-        .map(|f| {
-            Ok(Frame {
-                image: resize(&f.image, tw, th)?,
-                delay_ms: f.delay_ms,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let logical = (decoded.source_width, decoded.source_height);
+    let delays: Vec<u32> = decoded.frames.iter().map(|f| f.delay_ms).collect();
+    let mut images: Vec<DynamicImage> = decoded.frames.into_iter().map(|f| f.image).collect();
+    for (i, op) in ops.iter().enumerate() {
+        op.apply(&mut images, (i == 0).then_some(logical))?;
+        check_size(op.name(), &images, limits)?;
+    }
+    let frames: Vec<Frame> = images
+        .into_iter()
+        .zip(delays)
+        .map(|(image, delay_ms)| Frame { image, delay_ms })
+        .collect();
     let format = output_format(params, decoded.format);
     let bytes = codecs::encode(
         &frames,
@@ -104,7 +111,7 @@ pub fn render(input: &[u8], params: &Params, limits: &Limits) -> Result<Rendered
         &EncodeOptions {
             format,
             quality: params.q,
-            lossless: false,
+            lossless: params.ll.unwrap_or(false),
         },
     )?;
     Ok(Rendered {
@@ -117,14 +124,43 @@ pub fn render(input: &[u8], params: &Params, limits: &Limits) -> Result<Rendered
 mod tests {
     use super::*;
 
+    fn limits() -> Limits {
+        Limits {
+            max_input_pixels: 50_000_000,
+            max_input_frames: 100,
+        }
+    }
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 0]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
     #[test]
-    fn never_enlarges() {
-        assert_eq!(target_size(100, 50, Some(500), None), (100, 50));
-        assert_eq!(target_size(100, 50, None, Some(500)), (100, 50));
-        assert_eq!(target_size(100, 50, Some(50), None), (50, 25));
-        assert_eq!(target_size(100, 50, None, Some(10)), (20, 10));
-        assert_eq!(target_size(100, 50, Some(40), Some(40)), (40, 40));
-        assert_eq!(target_size(100, 50, Some(400), Some(40)), (100, 40));
-        assert_eq!(target_size(1000, 1, Some(10), None), (10, 1));
+    fn shrink_only_when_resize_comes_first_and_reduces() {
+        let p = Params::parse("w=500").unwrap();
+        assert_eq!(shrink_hint(&ops::plan(&p), (3840, 2160)), Some((500, 281)));
+        let p = Params::parse("w=5000").unwrap();
+        assert_eq!(shrink_hint(&ops::plan(&p), (3840, 2160)), None);
+        let p = Params::parse("w=500&tr=10").unwrap();
+        assert_eq!(shrink_hint(&ops::plan(&p), (3840, 2160)), None);
+    }
+
+    #[test]
+    fn extend_past_the_side_limit_is_refused() {
+        let p = Params::parse("ex=16384").unwrap();
+        let e = render(&png(10, 10), &p, &limits()).err().unwrap();
+        assert_eq!(e.code(), "image-too-large");
+    }
+
+    #[test]
+    fn region_outside_after_resize_is_400() {
+        let p = Params::parse("w=10&ca=b64:eyJsZWZ0IjowLCJ0b3AiOjAsIndpZHRoIjoxMSwiaGVpZ2h0IjoxfQ")
+            .unwrap();
+        let e = render(&png(20, 20), &p, &limits()).err().unwrap();
+        assert_eq!(e.code(), "invalid-parameter");
+        assert!(e.to_string().contains("'ca'"));
     }
 }

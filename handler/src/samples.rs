@@ -7,7 +7,10 @@ use bytes::Bytes;
 
 macro_rules! sample {
     ($name:literal) => {
-        ($name, include_bytes!(concat!("../../assets/samples/", $name)) as &[u8])
+        (
+            $name,
+            include_bytes!(concat!("../../assets/samples/", $name)) as &[u8],
+        )
     };
 }
 
@@ -37,7 +40,9 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<usize, String> {
     }
     let mut n = 0;
     for (name, bytes) in SAMPLES {
-        let mime = codecs::sniff(bytes).map(|f| f.mime()).unwrap_or("application/octet-stream");
+        let mime = codecs::sniff(bytes)
+            .map(|f| f.mime())
+            .unwrap_or("application/octet-stream");
         store
             .put_if_absent(name, Bytes::from_static(bytes), mime)
             .await

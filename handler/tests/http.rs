@@ -20,7 +20,11 @@ fn fixture_with(config: Config) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     let app = app_with(fs_store(&root), config);
-    Fixture { _dir: dir, root, app }
+    Fixture {
+        _dir: dir,
+        root,
+        app,
+    }
 }
 
 async fn seeded() -> Fixture {
@@ -47,22 +51,35 @@ async fn get_original_returns_stored_bytes_and_cache_headers() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body, sample("progressive_3.jpg"));
     assert_eq!(r.header("content-type"), Some("image/jpeg"));
-    assert_eq!(r.header("content-length"), Some(sample("progressive_3.jpg").len().to_string().as_str()));
+    assert_eq!(
+        r.header("content-length"),
+        Some(sample("progressive_3.jpg").len().to_string().as_str())
+    );
     assert_eq!(r.header("cache-control"), Some("public, max-age=2592000"));
     let etag = r.header("etag").unwrap();
     assert!(etag.starts_with('"') && etag.ends_with('"'));
     let md = std::fs::metadata(f.root.join("cat.jpg")).unwrap();
-    assert_eq!(r.header("last-modified").unwrap(), httpdate::fmt_http_date(md.modified().unwrap()));
+    assert_eq!(
+        r.header("last-modified").unwrap(),
+        httpdate::fmt_http_date(md.modified().unwrap())
+    );
 }
 
 #[tokio::test]
 async fn head_has_headers_and_no_body() {
     let f = seeded().await;
-    let r = send(&f.app, Request::head("/bug.png").body(Body::empty()).unwrap()).await;
+    let r = send(
+        &f.app,
+        Request::head("/bug.png").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert!(r.body.is_empty());
     assert_eq!(r.header("content-type"), Some("image/png"));
-    assert_eq!(r.header("content-length"), Some(sample("blackbug.png").len().to_string().as_str()));
+    assert_eq!(
+        r.header("content-length"),
+        Some(sample("blackbug.png").len().to_string().as_str())
+    );
 }
 
 #[tokio::test]
@@ -70,14 +87,35 @@ async fn conditional_get_answers_304() {
     let f = seeded().await;
     let first = send(&f.app, get("/cat.jpg")).await;
     let etag = first.header("etag").unwrap().to_string();
-    let r = send(&f.app, Request::get("/cat.jpg").header("if-none-match", &etag).body(Body::empty()).unwrap()).await;
+    let r = send(
+        &f.app,
+        Request::get("/cat.jpg")
+            .header("if-none-match", &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, 304);
     assert!(r.body.is_empty());
     assert_eq!(r.header("etag"), Some(etag.as_str()));
     let lm = first.header("last-modified").unwrap().to_string();
-    let r = send(&f.app, Request::get("/cat.jpg").header("if-modified-since", &lm).body(Body::empty()).unwrap()).await;
+    let r = send(
+        &f.app,
+        Request::get("/cat.jpg")
+            .header("if-modified-since", &lm)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, 304);
-    let r = send(&f.app, Request::get("/cat.jpg").header("if-none-match", "\"other\"").body(Body::empty()).unwrap()).await;
+    let r = send(
+        &f.app,
+        Request::get("/cat.jpg")
+            .header("if-none-match", "\"other\"")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, 200);
     let r = send(
         &f.app,
@@ -119,10 +157,16 @@ async fn transformed_get_is_order_independent_and_revalidates() {
     assert_eq!(a.status, 200);
     assert_eq!(a.body, b.body);
     assert_eq!(a.header("etag"), b.header("etag"));
-    assert_ne!(a.header("etag"), send(&f.app, get("/cat.jpg")).await.header("etag"));
+    assert_ne!(
+        a.header("etag"),
+        send(&f.app, get("/cat.jpg")).await.header("etag")
+    );
     let r = send(
         &f.app,
-        Request::get("/cat.jpg?q=60&w=120&fm=png").header("if-none-match", a.header("etag").unwrap()).body(Body::empty()).unwrap(),
+        Request::get("/cat.jpg?q=60&w=120&fm=png")
+            .header("if-none-match", a.header("etag").unwrap())
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(r.status, 304);
@@ -153,7 +197,13 @@ async fn missing_key_is_404_and_bad_keys_are_400() {
     let r = send(&f.app, get("/nope.jpg")).await;
     assert_eq!(r.status, 404);
     assert_eq!(r.error_code(), "not-found");
-    for path in ["/a/../cat.jpg", "/a/%2e%2e/cat.jpg", "/a//cat.jpg", "/cat%00.jpg", "/_/tmp/x"] {
+    for path in [
+        "/a/../cat.jpg",
+        "/a/%2e%2e/cat.jpg",
+        "/a//cat.jpg",
+        "/cat%00.jpg",
+        "/_/tmp/x",
+    ] {
         let r = send(&f.app, get(path)).await;
         assert_eq!(r.status, 400, "{path}");
         r.error_code();
@@ -196,14 +246,23 @@ async fn list_returns_seed_fields_and_pages() {
     let item = &items[1];
     assert_eq!(item["Size"], sample("progressive_3.jpg").len());
     assert_eq!(item["StorageClass"], "STANDARD");
-    assert!(item["ETag"].as_str().is_some_and(|e| !e.is_empty() && !e.contains('"')));
+    assert!(item["ETag"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty() && !e.contains('"')));
     let lm = item["LastModified"].as_str().unwrap();
-    assert!(lm.len() == 24 && lm.ends_with('Z') && lm.as_bytes()[10] == b'T', "{lm}");
+    assert!(
+        lm.len() == 24 && lm.ends_with('Z') && lm.as_bytes()[10] == b'T',
+        "{lm}"
+    );
 
     let p1 = send(&f.app, get("/?max-keys=1")).await;
     assert_eq!(p1.json().as_array().unwrap().len(), 1);
     let token = p1.header("x-next-continuation-token").unwrap().to_string();
-    let p2 = send(&f.app, get(&format!("/?max-keys=1&continuation-token={token}"))).await;
+    let p2 = send(
+        &f.app,
+        get(&format!("/?max-keys=1&continuation-token={token}")),
+    )
+    .await;
     let p2j = p2.json();
     assert_eq!(p2j[0]["Key"], "cat.jpg");
     assert!(p2.header("x-next-continuation-token").is_none());
@@ -211,7 +270,12 @@ async fn list_returns_seed_fields_and_pages() {
     let r = send(&f.app, get("/?prefix=ca")).await;
     assert_eq!(r.json().as_array().unwrap().len(), 1);
     assert_eq!(send(&f.app, get("/?max-keys=0")).await.status, 400);
-    assert_eq!(send(&f.app, get("/?continuation-token=%21%21")).await.status, 400);
+    assert_eq!(
+        send(&f.app, get("/?continuation-token=%21%21"))
+            .await
+            .status,
+        400
+    );
 }
 
 #[tokio::test]
@@ -221,7 +285,13 @@ async fn upload_stores_under_path_and_returns_links() {
     let two = png(9, 9);
     let r = send(
         &f.app,
-        upload_request("/albums/2024", multipart(&[("data", Some("a b.png"), &one), ("data", Some("b.png"), &two)])),
+        upload_request(
+            "/albums/2024",
+            multipart(&[
+                ("data", Some("a b.png"), &one),
+                ("data", Some("b.png"), &two),
+            ]),
+        ),
     )
     .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
@@ -233,7 +303,10 @@ async fn upload_stores_under_path_and_returns_links() {
     assert_eq!(etags.len(), 2);
     assert_eq!(etags[0]["link"], "http://images.test/albums/2024/a%20b.png");
     assert!(etags[0]["ETag"].as_str().is_some_and(|e| !e.is_empty()));
-    assert_eq!(std::fs::read(f.root.join("albums/2024/a b.png")).unwrap(), one);
+    assert_eq!(
+        std::fs::read(f.root.join("albums/2024/a b.png")).unwrap(),
+        one
+    );
     let r = send(&f.app, get("/albums/2024/a%20b.png")).await;
     assert_eq!(r.body, one);
 }
@@ -244,7 +317,13 @@ async fn upload_conflict_is_409_and_writes_nothing() {
     let fresh = png(4, 4);
     let r = send(
         &f.app,
-        upload_request("/", multipart(&[("data", Some("new.png"), &fresh), ("data", Some("cat.jpg"), &fresh)])),
+        upload_request(
+            "/",
+            multipart(&[
+                ("data", Some("new.png"), &fresh),
+                ("data", Some("cat.jpg"), &fresh),
+            ]),
+        ),
     )
     .await;
     assert_eq!(r.status, 409);
@@ -252,7 +331,10 @@ async fn upload_conflict_is_409_and_writes_nothing() {
     let msg = r.json()["message"].as_str().unwrap().to_string();
     assert!(msg.contains("cat.jpg") && msg.contains('/'), "{msg}");
     assert!(!f.root.join("new.png").exists(), "nothing may be written");
-    assert_eq!(std::fs::read(f.root.join("cat.jpg")).unwrap(), sample("progressive_3.jpg"));
+    assert_eq!(
+        std::fs::read(f.root.join("cat.jpg")).unwrap(),
+        sample("progressive_3.jpg")
+    );
 }
 
 #[tokio::test]
@@ -260,27 +342,67 @@ async fn upload_rejections() {
     let f = fixture_with(Config::default());
     let img = png(4, 4);
     // Not multipart at all.
-    let r = send(&f.app, Request::post("/").header("content-type", "application/json").body(Body::from("{}")).unwrap()).await;
-    assert_eq!((r.status, r.error_code().as_str()), (400, "invalid-multipart"));
+    let r = send(
+        &f.app,
+        Request::post("/")
+            .header("content-type", "application/json")
+            .body(Body::from("{}"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "invalid-multipart")
+    );
     // Garbled multipart.
     let r = send(&f.app, upload_request("/", b"--nope\r\ngarbage".to_vec())).await;
     assert_eq!(r.status, 400);
     r.error_code();
     // No data part.
-    let r = send(&f.app, upload_request("/", multipart(&[("other", Some("x.png"), &img)]))).await;
+    let r = send(
+        &f.app,
+        upload_request("/", multipart(&[("other", Some("x.png"), &img)])),
+    )
+    .await;
     assert_eq!((r.status, r.error_code().as_str()), (400, "missing-data"));
     // Bad file names.
     for name in ["../x.png", "a\\b.png", "..", "a..b.png"] {
-        let r = send(&f.app, upload_request("/", multipart(&[("data", Some(name), &img)]))).await;
-        assert_eq!((r.status, r.error_code().as_str()), (400, "invalid-filename"), "{name}");
+        let r = send(
+            &f.app,
+            upload_request("/", multipart(&[("data", Some(name), &img)])),
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (400, "invalid-filename"),
+            "{name}"
+        );
     }
     // Not an image.
-    let r = send(&f.app, upload_request("/", multipart(&[("data", Some("notes.txt"), b"hello world")]))).await;
-    assert_eq!((r.status, r.error_code().as_str()), (415, "unsupported-media-type"));
+    let r = send(
+        &f.app,
+        upload_request(
+            "/",
+            multipart(&[("data", Some("notes.txt"), b"hello world")]),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (415, "unsupported-media-type")
+    );
     // Reserved and traversing paths.
-    let r = send(&f.app, upload_request("/_/x", multipart(&[("data", Some("x.png"), &img)]))).await;
+    let r = send(
+        &f.app,
+        upload_request("/_/x", multipart(&[("data", Some("x.png"), &img)])),
+    )
+    .await;
     assert_eq!(r.status, 400);
-    let r = send(&f.app, upload_request("/a/%2e%2e/b", multipart(&[("data", Some("x.png"), &img)]))).await;
+    let r = send(
+        &f.app,
+        upload_request("/a/%2e%2e/b", multipart(&[("data", Some("x.png"), &img)])),
+    )
+    .await;
     assert_eq!(r.status, 400);
     // Nothing was stored by any of these.
     let list = send(&f.app, get("/")).await.json();
@@ -294,12 +416,23 @@ async fn upload_over_limit_is_413() {
     let f = fixture_with(config);
     let big = noisy_png(30, 30);
     assert!(big.len() > 1000);
-    let r = send(&f.app, upload_request("/", multipart(&[("data", Some("big.png"), &big)]))).await;
-    assert_eq!((r.status, r.error_code().as_str()), (413, "payload-too-large"));
+    let r = send(
+        &f.app,
+        upload_request("/", multipart(&[("data", Some("big.png"), &big)])),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (413, "payload-too-large")
+    );
     assert!(!f.root.join("big.png").exists());
     // Far over: the body limit itself answers.
     let huge = vec![0u8; 200_000];
-    let r = send(&f.app, upload_request("/", multipart(&[("data", Some("huge.png"), &huge)]))).await;
+    let r = send(
+        &f.app,
+        upload_request("/", multipart(&[("data", Some("huge.png"), &huge)])),
+    )
+    .await;
     assert_eq!(r.status, 413);
 }
 
@@ -308,7 +441,11 @@ async fn non_images_allowed_by_configuration() {
     let mut config = Config::default();
     config.allow_non_images = true;
     let f = fixture_with(config);
-    let r = send(&f.app, upload_request("/docs", multipart(&[("data", Some("notes.txt"), b"hello")]))).await;
+    let r = send(
+        &f.app,
+        upload_request("/docs", multipart(&[("data", Some("notes.txt"), b"hello")])),
+    )
+    .await;
     assert_eq!(r.status, 200);
     let r = send(&f.app, get("/docs/notes.txt")).await;
     assert_eq!(r.body, b"hello");
@@ -324,29 +461,56 @@ async fn concurrent_uploads_of_one_name_have_one_winner() {
     for body in bodies.clone() {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
-            send(&app, upload_request("/race", multipart(&[("data", Some("same.png"), &body)]))).await.status
+            send(
+                &app,
+                upload_request("/race", multipart(&[("data", Some("same.png"), &body)])),
+            )
+            .await
+            .status
         }));
     }
     let mut statuses = Vec::new();
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 15, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        15,
+        "{statuses:?}"
+    );
     let stored = std::fs::read(f.root.join("race/same.png")).unwrap();
-    assert!(bodies.contains(&stored), "stored bytes must be one whole upload");
+    assert!(
+        bodies.contains(&stored),
+        "stored bytes must be one whole upload"
+    );
 }
 
 #[tokio::test]
 async fn delete_removes_all_or_nothing() {
     let f = seeded().await;
-    let r = send(&f.app, delete_request("/", r#"{"images":["cat.jpg","gone.png"]}"#)).await;
+    let r = send(
+        &f.app,
+        delete_request("/", r#"{"images":["cat.jpg","gone.png"]}"#),
+    )
+    .await;
     assert_eq!((r.status, r.error_code().as_str()), (404, "not-found"));
     let msg = r.json()["message"].as_str().unwrap().to_string();
-    assert!(msg.contains("gone.png") && !msg.contains("cat.jpg"), "{msg}");
+    assert!(
+        msg.contains("gone.png") && !msg.contains("cat.jpg"),
+        "{msg}"
+    );
     assert!(f.root.join("cat.jpg").exists(), "nothing may be removed");
 
-    let r = send(&f.app, delete_request("/", r#"{"images":["cat.jpg","bug.png"]}"#)).await;
+    let r = send(
+        &f.app,
+        delete_request("/", r#"{"images":["cat.jpg","bug.png"]}"#),
+    )
+    .await;
     assert_eq!(r.status, 200);
     let j = r.json();
     assert_eq!(j["code"], "success");
@@ -359,7 +523,11 @@ async fn delete_removes_all_or_nothing() {
 async fn delete_under_a_path() {
     let f = fixture_with(Config::default());
     let img = png(4, 4);
-    send(&f.app, upload_request("/a/b", multipart(&[("data", Some("x.png"), &img)]))).await;
+    send(
+        &f.app,
+        upload_request("/a/b", multipart(&[("data", Some("x.png"), &img)])),
+    )
+    .await;
     let r = send(&f.app, delete_request("/a/b", r#"{"images":["x.png"]}"#)).await;
     assert_eq!(r.status, 200);
     assert!(!f.root.join("a").exists(), "empty folders are pruned");
@@ -368,7 +536,14 @@ async fn delete_under_a_path() {
 #[tokio::test]
 async fn delete_rejects_bad_bodies() {
     let f = seeded().await;
-    for body in ["", "not json", "{}", r#"{"images":[]}"#, r#"{"images":"cat.jpg"}"#, r#"{"images":["../cat.jpg"]}"#] {
+    for body in [
+        "",
+        "not json",
+        "{}",
+        r#"{"images":[]}"#,
+        r#"{"images":"cat.jpg"}"#,
+        r#"{"images":["../cat.jpg"]}"#,
+    ] {
         let r = send(&f.app, delete_request("/", body)).await;
         assert_eq!(r.status, 400, "{body}");
         r.error_code();
@@ -382,11 +557,22 @@ async fn health_and_unknown_methods() {
     let r = send(&f.app, get("/_/health")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["version"], env!("CARGO_PKG_VERSION"));
-    let r = send(&f.app, Request::put("/cat.jpg").body(Body::empty()).unwrap()).await;
-    assert_eq!((r.status, r.error_code().as_str()), (405, "method-not-allowed"));
+    let r = send(
+        &f.app,
+        Request::put("/cat.jpg").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (405, "method-not-allowed")
+    );
     // An image named `health` is still reachable.
     let img = png(3, 3);
-    send(&f.app, upload_request("/", multipart(&[("data", Some("health"), &img)]))).await;
+    send(
+        &f.app,
+        upload_request("/", multipart(&[("data", Some("health"), &img)])),
+    )
+    .await;
     assert_eq!(send(&f.app, get("/health")).await.body, img);
 }
 
@@ -396,8 +582,17 @@ async fn disabled_routes_are_not_served() {
     config.routes = [Route::Get].into_iter().collect();
     let f = fixture_with(config);
     assert_eq!(send(&f.app, get("/")).await.status, 404);
-    let r = send(&f.app, upload_request("/", multipart(&[("data", Some("x.png"), &png(2, 2))]))).await;
+    let r = send(
+        &f.app,
+        upload_request("/", multipart(&[("data", Some("x.png"), &png(2, 2))])),
+    )
+    .await;
     assert_eq!(r.status, 404);
     assert!(!f.root.join("x.png").exists());
-    assert_eq!(send(&f.app, delete_request("/", r#"{"images":["x.png"]}"#)).await.status, 404);
+    assert_eq!(
+        send(&f.app, delete_request("/", r#"{"images":["x.png"]}"#))
+            .await
+            .status,
+        404
+    );
 }

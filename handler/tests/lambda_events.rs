@@ -21,7 +21,8 @@ fn ignore_stage() {
 }
 
 async fn invoke(app: &axum::Router, event_json: &str) -> Value {
-    let payload: LambdaRequest = serde_json::from_str(event_json).expect("a valid API Gateway event");
+    let payload: LambdaRequest =
+        serde_json::from_str(event_json).expect("a valid API Gateway event");
     let mut adapter = Adapter::from(app.clone());
     let response = adapter
         .call(LambdaEvent::new(payload, Context::default()))
@@ -39,8 +40,11 @@ fn body_bytes(resp: &Value) -> Vec<u8> {
     }
 }
 
+/// A response header, from `headers` or (REST API responses) `multiValueHeaders`.
 fn header<'a>(resp: &'a Value, name: &str) -> Option<&'a str> {
-    resp["headers"][name].as_str()
+    resp["headers"][name]
+        .as_str()
+        .or_else(|| resp["multiValueHeaders"][name][0].as_str())
 }
 
 #[tokio::test]
@@ -59,11 +63,17 @@ async fn rest_api_round_trip_upload_get_transform_delete() {
         j["ETags"][0]["link"],
         "https://abc123defg.execute-api.eu-west-1.amazonaws.com/lambda/uploads/lambda.png"
     );
-    assert_eq!(std::fs::read(dir.path().join("lambda/uploads/lambda.png")).unwrap(), original);
+    assert_eq!(
+        std::fs::read(dir.path().join("lambda/uploads/lambda.png")).unwrap(),
+        original
+    );
 
     let get = invoke(&app, include_str!("events/rest_v1_get_original.json")).await;
     assert_eq!(get["statusCode"], 200);
-    assert_eq!(get["isBase64Encoded"], true, "images go back base64-encoded");
+    assert_eq!(
+        get["isBase64Encoded"], true,
+        "images go back base64-encoded"
+    );
     assert_eq!(header(&get, "content-type"), Some("image/png"));
     assert_eq!(body_bytes(&get), original);
 
@@ -89,7 +99,11 @@ async fn http_api_v2_transformed_get() {
     ignore_stage();
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("lambda/uploads")).unwrap();
-    std::fs::write(dir.path().join("lambda/uploads/lambda.png"), include_bytes!("events/lambda.png")).unwrap();
+    std::fs::write(
+        dir.path().join("lambda/uploads/lambda.png"),
+        include_bytes!("events/lambda.png"),
+    )
+    .unwrap();
     let app = app_with(fs_store(dir.path()), Config::default());
     let r = invoke(&app, include_str!("events/http_v2_get_transformed.json")).await;
     assert_eq!(r["statusCode"], 200, "{r}");

@@ -33,12 +33,19 @@ async fn fresh_s3() -> Option<DynStore> {
         .behavior_version_latest()
         .endpoint_url(endpoint)
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new("testing", "testing", None, None, "test"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
         .force_path_style(true)
         .build();
     let client = aws_sdk_s3::Client::from_conf(conf);
     let bucket = format!("contract-{}", uuid::Uuid::new_v4().simple());
-    client.create_bucket().bucket(&bucket).send().await.expect("create bucket on the S3 server");
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("create bucket on the S3 server");
     Some(Arc::new(S3Store::new(client, bucket)))
 }
 
@@ -81,7 +88,10 @@ contract!(
 
 async fn put_then_get_and_head(store: DynStore) {
     let bytes = Bytes::from(png(5, 5));
-    let meta = store.put_if_absent("a/b/c.png", bytes.clone(), "image/png").await.unwrap();
+    let meta = store
+        .put_if_absent("a/b/c.png", bytes.clone(), "image/png")
+        .await
+        .unwrap();
     assert_eq!(meta.key, "a/b/c.png");
     assert_eq!(meta.size, bytes.len() as u64);
     assert!(!meta.etag.is_empty() && !meta.etag.contains('"'));
@@ -92,28 +102,54 @@ async fn put_then_get_and_head(store: DynStore) {
     assert_eq!(head.size, bytes.len() as u64);
     assert_eq!(head.etag, meta.etag);
     assert_eq!(head.last_modified, obj.meta.last_modified);
-    let age = std::time::SystemTime::now().duration_since(head.last_modified).unwrap_or_default();
-    assert!(age < Duration::from_secs(120), "last_modified comes from the store write");
+    let age = std::time::SystemTime::now()
+        .duration_since(head.last_modified)
+        .unwrap_or_default();
+    assert!(
+        age < Duration::from_secs(120),
+        "last_modified comes from the store write"
+    );
 }
 
 async fn missing_keys_are_not_found(store: DynStore) {
-    assert_eq!(store.head("nope.png").await.unwrap_err(), StoreError::NotFound("nope.png".into()));
-    assert_eq!(store.get("a/nope.png", 10).await.unwrap_err(), StoreError::NotFound("a/nope.png".into()));
+    assert_eq!(
+        store.head("nope.png").await.unwrap_err(),
+        StoreError::NotFound("nope.png".into())
+    );
+    assert_eq!(
+        store.get("a/nope.png", 10).await.unwrap_err(),
+        StoreError::NotFound("a/nope.png".into())
+    );
 }
 
 async fn put_if_absent_refuses_existing(store: DynStore) {
-    store.put_if_absent("x.png", Bytes::from_static(b"first"), "image/png").await.unwrap();
-    let e = store.put_if_absent("x.png", Bytes::from_static(b"second"), "image/png").await.unwrap_err();
+    store
+        .put_if_absent("x.png", Bytes::from_static(b"first"), "image/png")
+        .await
+        .unwrap();
+    let e = store
+        .put_if_absent("x.png", Bytes::from_static(b"second"), "image/png")
+        .await
+        .unwrap_err();
     assert_eq!(e, StoreError::AlreadyExists("x.png".into()));
-    assert_eq!(store.get("x.png", 100).await.unwrap().bytes, Bytes::from_static(b"first"));
+    assert_eq!(
+        store.get("x.png", 100).await.unwrap().bytes,
+        Bytes::from_static(b"first")
+    );
 }
 
 async fn concurrent_put_if_absent_has_one_winner(store: DynStore) {
-    let payloads: Vec<Bytes> = (0..12).map(|i| Bytes::from(vec![i as u8; 50_000 + i])).collect();
+    let payloads: Vec<Bytes> = (0..12)
+        .map(|i| Bytes::from(vec![i as u8; 50_000 + i]))
+        .collect();
     let mut tasks = Vec::new();
     for p in payloads.clone() {
         let store = store.clone();
-        tasks.push(tokio::spawn(async move { store.put_if_absent("race.bin", p, "application/octet-stream").await }));
+        tasks.push(tokio::spawn(async move {
+            store
+                .put_if_absent("race.bin", p, "application/octet-stream")
+                .await
+        }));
     }
     let mut wins = 0;
     for t in tasks {
@@ -125,11 +161,21 @@ async fn concurrent_put_if_absent_has_one_winner(store: DynStore) {
     }
     assert_eq!(wins, 1);
     let stored = store.get("race.bin", 1 << 20).await.unwrap().bytes;
-    assert!(payloads.contains(&stored), "stored bytes are one whole payload");
+    assert!(
+        payloads.contains(&stored),
+        "stored bytes are one whole payload"
+    );
 }
 
 async fn get_refuses_over_limit(store: DynStore) {
-    store.put_if_absent("big.bin", Bytes::from(vec![7u8; 4096]), "application/octet-stream").await.unwrap();
+    store
+        .put_if_absent(
+            "big.bin",
+            Bytes::from(vec![7u8; 4096]),
+            "application/octet-stream",
+        )
+        .await
+        .unwrap();
     match store.get("big.bin", 4095).await {
         Err(StoreError::TooLarge { size, limit, .. }) => assert_eq!((size, limit), (4096, 4095)),
         other => panic!("expected TooLarge, got {other:?}"),
@@ -139,18 +185,45 @@ async fn get_refuses_over_limit(store: DynStore) {
 
 async fn list_filters_sorts_and_pages(store: DynStore) {
     for k in ["b.png", "a/2.png", "a/1.png", "ab.png", "c/d/e.png"] {
-        store.put_if_absent(k, Bytes::from_static(b"x"), "image/png").await.unwrap();
+        store
+            .put_if_absent(k, Bytes::from_static(b"x"), "image/png")
+            .await
+            .unwrap();
     }
     let all = store.list("", None, 1000).await.unwrap();
     let keys: Vec<_> = all.objects.iter().map(|o| o.key.as_str()).collect();
     assert_eq!(keys, ["a/1.png", "a/2.png", "ab.png", "b.png", "c/d/e.png"]);
     assert!(all.next_token.is_none());
-    assert!(all.objects.iter().all(|o| o.size == 1 && o.storage_class == "STANDARD"));
-    let a: Vec<_> = store.list("a", None, 1000).await.unwrap().objects.into_iter().map(|o| o.key).collect();
+    assert!(all
+        .objects
+        .iter()
+        .all(|o| o.size == 1 && o.storage_class == "STANDARD"));
+    let a: Vec<_> = store
+        .list("a", None, 1000)
+        .await
+        .unwrap()
+        .objects
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
     assert_eq!(a, ["a/1.png", "a/2.png", "ab.png"]);
-    let a_dir: Vec<_> = store.list("a/", None, 1000).await.unwrap().objects.into_iter().map(|o| o.key).collect();
+    let a_dir: Vec<_> = store
+        .list("a/", None, 1000)
+        .await
+        .unwrap()
+        .objects
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
     assert_eq!(a_dir, ["a/1.png", "a/2.png"]);
-    let deep: Vec<_> = store.list("c/d/", None, 1000).await.unwrap().objects.into_iter().map(|o| o.key).collect();
+    let deep: Vec<_> = store
+        .list("c/d/", None, 1000)
+        .await
+        .unwrap()
+        .objects
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
     assert_eq!(deep, ["c/d/e.png"]);
     // Pages of two.
     let mut seen = Vec::new();
@@ -169,7 +242,9 @@ async fn list_filters_sorts_and_pages(store: DynStore) {
 
 async fn list_pages_past_a_thousand(store: DynStore) {
     let keys: Vec<String> = (0..1005).map(|i| format!("many/{i:05}.png")).collect();
-    let puts = keys.iter().map(|k| store.put_if_absent(k, Bytes::from_static(b"x"), "image/png"));
+    let puts = keys
+        .iter()
+        .map(|k| store.put_if_absent(k, Bytes::from_static(b"x"), "image/png"));
     for r in futures::future::join_all(puts).await {
         r.unwrap();
     }
@@ -184,21 +259,41 @@ async fn list_pages_past_a_thousand(store: DynStore) {
 
 async fn delete_many_removes_and_tolerates_missing(store: DynStore) {
     for k in ["d/1.png", "d/2.png", "keep.png"] {
-        store.put_if_absent(k, Bytes::from_static(b"x"), "image/png").await.unwrap();
+        store
+            .put_if_absent(k, Bytes::from_static(b"x"), "image/png")
+            .await
+            .unwrap();
     }
-    store.delete_many(&["d/1.png".into(), "d/2.png".into(), "d/none.png".into()]).await.unwrap();
-    let left: Vec<_> = store.list("", None, 1000).await.unwrap().objects.into_iter().map(|o| o.key).collect();
+    store
+        .delete_many(&["d/1.png".into(), "d/2.png".into(), "d/none.png".into()])
+        .await
+        .unwrap();
+    let left: Vec<_> = store
+        .list("", None, 1000)
+        .await
+        .unwrap()
+        .objects
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
     assert_eq!(left, ["keep.png"]);
 }
 
 async fn delete_many_in_batches_over_a_thousand(store: DynStore) {
     let keys: Vec<String> = (0..1201).map(|i| format!("bulk/{i}.png")).collect();
-    let puts = keys.iter().map(|k| store.put_if_absent(k, Bytes::from_static(b"x"), "image/png"));
+    let puts = keys
+        .iter()
+        .map(|k| store.put_if_absent(k, Bytes::from_static(b"x"), "image/png"));
     for r in futures::future::join_all(puts).await {
         r.unwrap();
     }
     store.delete_many(&keys).await.unwrap();
-    assert!(store.list("bulk/", None, 1000).await.unwrap().objects.is_empty());
+    assert!(store
+        .list("bulk/", None, 1000)
+        .await
+        .unwrap()
+        .objects
+        .is_empty());
 }
 
 async fn http_upload_race_has_one_winner(store: DynStore) {
@@ -208,7 +303,17 @@ async fn http_upload_race_has_one_winner(store: DynStore) {
     for body in bodies.clone() {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
-            send(&app, upload_request("/race", multipart(&[("data", Some("one.png"), &body), ("data", Some(&format!("{}.png", body.len())), &body)]))).await
+            send(
+                &app,
+                upload_request(
+                    "/race",
+                    multipart(&[
+                        ("data", Some("one.png"), &body),
+                        ("data", Some(&format!("{}.png", body.len())), &body),
+                    ]),
+                ),
+            )
+            .await
         }));
     }
     let mut ok = 0;
@@ -221,9 +326,19 @@ async fn http_upload_race_has_one_winner(store: DynStore) {
         }
     }
     assert_eq!(ok, 1);
-    let stored = store.get("race/one.png", 1 << 20).await.unwrap().bytes.to_vec();
+    let stored = store
+        .get("race/one.png", 1 << 20)
+        .await
+        .unwrap()
+        .bytes
+        .to_vec();
     assert!(bodies.contains(&stored));
     // The losers rolled back their second file: exactly the winner's two files remain.
     let left = store.list("race/", None, 1000).await.unwrap().objects;
-    assert_eq!(left.len(), 2, "{:?}", left.iter().map(|o| &o.key).collect::<Vec<_>>());
+    assert_eq!(
+        left.len(),
+        2,
+        "{:?}",
+        left.iter().map(|o| &o.key).collect::<Vec<_>>()
+    );
 }

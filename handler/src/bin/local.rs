@@ -23,13 +23,21 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         Some("-h" | "--help" | "help") => return Err(String::new()),
         Some(other) => return Err(format!("unknown command '{other}'")),
     }
-    let mut parsed = Args { addr: None, store: None };
+    let mut parsed = Args {
+        addr: None,
+        store: None,
+    };
     while let Some(flag) = args.next() {
         let (name, inline) = match flag.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
             None => (flag.clone(), None),
         };
-        let mut value = || inline.clone().or_else(|| args.next()).ok_or(format!("{name} needs a value"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{name} needs a value"))
+        };
         match name.as_str() {
             "--addr" => parsed.addr = Some(value()?),
             "--store" => parsed.store = Some(value()?),
@@ -56,7 +64,11 @@ async fn main() -> ExitCode {
                 eprintln!("error: {msg}\n");
             }
             eprintln!("{USAGE}");
-            return if msg.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) };
+            return if msg.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
         }
     };
     let mut config = match Config::from_env() {
@@ -81,7 +93,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let seed = std::env::var("IMAGE_SERVICE_SEED_SAMPLES").map(|v| v != "false" && v != "0").unwrap_or(true);
+    let seed = std::env::var("IMAGE_SERVICE_SEED_SAMPLES")
+        .map(|v| v != "false" && v != "0")
+        .unwrap_or(true);
     if seed && store.kind() == "fs" {
         match image_service::samples::seed_if_empty(store.as_ref()).await {
             Ok(0) => {}
@@ -105,7 +119,10 @@ async fn main() -> ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         eprintln!("error: server failed: {e}");
         return ExitCode::from(1);
     }

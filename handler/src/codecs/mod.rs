@@ -230,7 +230,10 @@ pub fn encode(frames: &[Frame], _loop_count: u16, opts: &EncodeOptions) -> Resul
             .image
             .to_rgba8()
             .write_to(&mut out, image::ImageFormat::WebP),
-        OutputFormat::Gif => frame.image.to_rgba8().write_to(&mut out, image::ImageFormat::Gif),
+        OutputFormat::Gif => frame
+            .image
+            .to_rgba8()
+            .write_to(&mut out, image::ImageFormat::Gif),
         OutputFormat::Tiff => frame.image.write_to(&mut out, image::ImageFormat::Tiff),
         OutputFormat::Avif => {
             return Err(Error::UnsupportedMediaType(

@@ -21,7 +21,11 @@ pub struct Empty {}
 
 /// `DELETE /{path}` with `{"images": ["a.jpg", …]}`: removes them all, or none when
 /// any is missing.
-pub async fn delete(State(state): State<AppState>, uri: Uri, body: Bytes) -> Result<Json<Success<Empty>>> {
+pub async fn delete(
+    State(state): State<AppState>,
+    uri: Uri,
+    body: Bytes,
+) -> Result<Json<Success<Empty>>> {
     state.require(Route::Delete)?;
     let folder = keys::folder_from_path(uri.path())?;
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -37,7 +41,10 @@ pub async fn delete(State(state): State<AppState>, uri: Uri, body: Bytes) -> Res
         )
     })?;
     if request.images.is_empty() {
-        return Err(Error::bad_request("invalid-body", "The 'images' list is empty."));
+        return Err(Error::bad_request(
+            "invalid-body",
+            "The 'images' list is empty.",
+        ));
     }
     if request.images.len() > MAX_IMAGES {
         return Err(Error::bad_request(
@@ -63,7 +70,11 @@ pub async fn delete(State(state): State<AppState>, uri: Uri, body: Bytes) -> Res
         .map(|(_, name)| name.clone())
         .collect();
     if !missing.is_empty() {
-        let at = if folder.is_empty() { "/".to_string() } else { format!("/{folder}") };
+        let at = if folder.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/{folder}")
+        };
         return Err(Error::NotFound(format!(
             "Not found: {} in path {at}. Nothing was removed.",
             missing.join(", ")

@@ -14,7 +14,11 @@ use std::time::SystemTime;
 /// `GET /{key}` and `HEAD /{key}`: the original bytes, or with parameters the
 /// transformed image. Parameters are parsed before the store is touched, so a bad
 /// query costs nothing.
-pub async fn get_image(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Result<Response> {
+pub async fn get_image(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response> {
     state.require(Route::Get)?;
     let key = keys::key_from_path(uri.path())?;
     let params = Params::parse(uri.query().unwrap_or(""))?;
@@ -30,7 +34,13 @@ pub async fn get_image(State(state): State<AppState>, uri: Uri, headers: HeaderM
         let mime = codecs::sniff(&original.bytes)
             .map(|f| f.mime())
             .unwrap_or("application/octet-stream");
-        return Ok(image_response(&state, original.bytes, mime, &etag, meta.last_modified));
+        return Ok(image_response(
+            &state,
+            original.bytes,
+            mime,
+            &etag,
+            meta.last_modified,
+        ));
     }
 
     // The variant's ETag is known before any pixel work, so revalidation is free.
@@ -59,7 +69,13 @@ pub async fn get_image(State(state): State<AppState>, uri: Uri, headers: HeaderM
 /// stable across processes and deployments of one version.
 pub fn variant_etag(source_etag: &str, canonical: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [source_etag, "\n", canonical, "\n", env!("CARGO_PKG_VERSION")] {
+    for part in [
+        source_etag,
+        "\n",
+        canonical,
+        "\n",
+        env!("CARGO_PKG_VERSION"),
+    ] {
         for b in part.bytes() {
             hash ^= b as u64;
             hash = hash.wrapping_mul(0x0100_0000_01b3);
@@ -83,7 +99,13 @@ fn not_modified_response(state: &AppState, etag: &str, last_modified: SystemTime
     r
 }
 
-fn image_response(state: &AppState, bytes: Bytes, mime: &'static str, etag: &str, last_modified: SystemTime) -> Response {
+fn image_response(
+    state: &AppState,
+    bytes: Bytes,
+    mime: &'static str,
+    etag: &str,
+    last_modified: SystemTime,
+) -> Response {
     let len = bytes.len();
     let mut r = Response::new(Body::from(bytes));
     let h = r.headers_mut();

@@ -6,7 +6,9 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use time::format_description::well_known::iso8601::{Config as IsoConfig, EncodedConfig, Iso8601, TimePrecision};
+use time::format_description::well_known::iso8601::{
+    Config as IsoConfig, EncodedConfig, Iso8601, TimePrecision,
+};
 use time::OffsetDateTime;
 
 /// The response header that carries the token of the next page.
@@ -55,12 +57,17 @@ pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
                     .parse::<u32>()
                     .ok()
                     .filter(|n| (1..=1000).contains(n))
-                    .ok_or_else(|| Error::invalid_parameter("max-keys", &v, "an integer from 1 to 1000"))?;
+                    .ok_or_else(|| {
+                        Error::invalid_parameter("max-keys", &v, "an integer from 1 to 1000")
+                    })?;
             }
             _ => {}
         }
     }
-    let page = state.store.list(&prefix, token.as_deref(), max_keys).await?;
+    let page = state
+        .store
+        .list(&prefix, token.as_deref(), max_keys)
+        .await?;
     let entries: Vec<Entry> = page
         .objects
         .into_iter()

@@ -132,7 +132,8 @@ pub(crate) fn public_base(config: &Config, headers: &HeaderMap) -> String {
 }
 
 pub(crate) fn quoted(etag: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{etag}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+    HeaderValue::from_str(&format!("\"{etag}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
 }
 
 pub(crate) fn http_date(t: SystemTime) -> HeaderValue {
@@ -144,9 +145,10 @@ pub(crate) fn http_date(t: SystemTime) -> HeaderValue {
 pub(crate) fn not_modified(headers: &HeaderMap, etag: &str, last_modified: SystemTime) -> bool {
     if let Some(inm) = headers.get(header::IF_NONE_MATCH) {
         let Ok(inm) = inm.to_str() else { return false };
-        return inm.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == etag
-        });
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == etag);
     }
     if let Some(ims) = headers
         .get(header::IF_MODIFIED_SINCE)
@@ -204,15 +206,24 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let mut h = HeaderMap::new();
         assert!(!not_modified(&h, "abc", t));
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\", W/\"abc\""));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"x\", W/\"abc\""),
+        );
         assert!(not_modified(&h, "abc", t));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\""));
         // If-None-Match present and not matching: If-Modified-Since is ignored.
-        h.insert(header::IF_MODIFIED_SINCE, http_date(t + Duration::from_secs(10)));
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            http_date(t + Duration::from_secs(10)),
+        );
         assert!(!not_modified(&h, "abc", t));
         h.remove(header::IF_NONE_MATCH);
         assert!(not_modified(&h, "abc", t));
-        h.insert(header::IF_MODIFIED_SINCE, http_date(t - Duration::from_secs(10)));
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            http_date(t - Duration::from_secs(10)),
+        );
         assert!(!not_modified(&h, "abc", t));
     }
 

@@ -37,9 +37,14 @@ struct File {
 
 fn multipart_error(e: MultipartError, limit: usize) -> Error {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::PayloadTooLarge(format!("The upload is larger than the limit of {limit} bytes."))
+        Error::PayloadTooLarge(format!(
+            "The upload is larger than the limit of {limit} bytes."
+        ))
     } else {
-        Error::bad_request("invalid-multipart", format!("The multipart body could not be read: {}", e.body_text()))
+        Error::bad_request(
+            "invalid-multipart",
+            format!("The multipart body could not be read: {}", e.body_text()),
+        )
     }
 }
 
@@ -48,7 +53,11 @@ async fn read_files(mut multipart: Multipart, state: &AppState) -> Result<Vec<Fi
     let limit = state.config.max_upload_bytes;
     let mut files: Vec<File> = Vec::new();
     let mut total = 0usize;
-    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(e, limit))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e, limit))?
+    {
         if field.name() != Some("data") {
             continue; // other form fields are not ours to store
         }
@@ -102,7 +111,11 @@ async fn read_files(mut multipart: Multipart, state: &AppState) -> Result<Vec<Fi
 }
 
 fn conflict(names: &[String], folder: &str) -> Error {
-    let at = if folder.is_empty() { "/".to_string() } else { format!("/{folder}") };
+    let at = if folder.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{folder}")
+    };
     Error::AlreadyExists(format!(
         "Already existing: {} in path {at}. Nothing was uploaded.",
         names.join(", ")

@@ -83,12 +83,26 @@ pub fn with_alpha_if(img: DynamicImage, needs: bool) -> DynamicImage {
 
 /// Places `src` at (`left`, `top`) on a `width`×`height` canvas filled with `bg`,
 /// keeping the pixel type (with alpha added when `bg` is translucent).
-pub fn embed(src: DynamicImage, width: u32, height: u32, left: i64, top: i64, bg: Rgba) -> DynamicImage {
+pub fn embed(
+    src: DynamicImage,
+    width: u32,
+    height: u32,
+    left: i64,
+    top: i64,
+    bg: Rgba,
+) -> DynamicImage {
     let src = with_alpha_if(src, bg.a < 255);
     map_buffer!(src, |b| place(&b, width, height, left, top, bg))
 }
 
-fn place<P: FromColour>(src: &ImageBuffer<P, Vec<P::Subpixel>>, width: u32, height: u32, left: i64, top: i64, bg: Rgba) -> ImageBuffer<P, Vec<P::Subpixel>> {
+fn place<P: FromColour>(
+    src: &ImageBuffer<P, Vec<P::Subpixel>>,
+    width: u32,
+    height: u32,
+    left: i64,
+    top: i64,
+    bg: Rgba,
+) -> ImageBuffer<P, Vec<P::Subpixel>> {
     let mut canvas = ImageBuffer::from_pixel(width, height, P::from_colour(bg));
     image::imageops::replace(&mut canvas, src, left, top);
     canvas
@@ -96,7 +110,12 @@ fn place<P: FromColour>(src: &ImageBuffer<P, Vec<P::Subpixel>>, width: u32, heig
 
 /// Where a `inner`-sized box sits in an `outer`-sized one for a gravity, as Sharp
 /// computes it: centred offsets round up when cropping and down when embedding.
-pub fn offset(outer: (u32, u32), inner: (u32, u32), gravity: Gravity, cropping: bool) -> (i64, i64) {
+pub fn offset(
+    outer: (u32, u32),
+    inner: (u32, u32),
+    gravity: Gravity,
+    cropping: bool,
+) -> (i64, i64) {
     let dx = outer.0 as i64 - inner.0 as i64;
     let dy = outer.1 as i64 - inner.1 as i64;
     let centre = |d: i64| if cropping { (d + 1) / 2 } else { d / 2 };
@@ -135,12 +154,22 @@ mod tests {
     #[test]
     fn embed_keeps_type_and_adds_alpha_for_translucent_backgrounds() {
         let img = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(2, 2, Rgb([10, 20, 30])));
-        let red = Rgba { r: 255, g: 0, b: 0, a: 255 };
+        let red = Rgba {
+            r: 255,
+            g: 0,
+            b: 0,
+            a: 255,
+        };
         let out = embed(img.clone(), 4, 3, 1, 1, red);
         let out = out.as_rgb8().expect("still RGB");
         assert_eq!(out.get_pixel(0, 0), &Rgb([255, 0, 0]));
         assert_eq!(out.get_pixel(1, 1), &Rgb([10, 20, 30]));
-        let clear = Rgba { r: 0, g: 0, b: 0, a: 0 };
+        let clear = Rgba {
+            r: 0,
+            g: 0,
+            b: 0,
+            a: 0,
+        };
         let out = embed(img, 4, 3, 0, 0, clear);
         let out = out.as_rgba8().expect("alpha added");
         assert_eq!(out.get_pixel(3, 2).0[3], 0);

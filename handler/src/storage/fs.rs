@@ -146,7 +146,9 @@ impl FsStore {
     fn list_sync(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage> {
         let start_after = match token {
             Some(t) => {
-                let raw = URL_SAFE_NO_PAD.decode(t).map_err(|_| StoreError::BadToken)?;
+                let raw = URL_SAFE_NO_PAD
+                    .decode(t)
+                    .map_err(|_| StoreError::BadToken)?;
                 Some(String::from_utf8(raw).map_err(|_| StoreError::BadToken)?)
             }
             None => None,
@@ -179,7 +181,10 @@ impl FsStore {
                 objects.push(meta_of(&key, &md));
             }
         }
-        Ok(ListPage { objects, next_token })
+        Ok(ListPage {
+            objects,
+            next_token,
+        })
     }
 
     fn delete_sync(&self, keys: &[String]) -> StoreResult<()> {
@@ -210,7 +215,11 @@ fn is_missing(e: &std::io::Error) -> bool {
 
 /// Collects the keys of all files under `root/rel`, skipping the reserved folder.
 fn walk(root: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
-    let dir = if rel.is_empty() { root.to_path_buf() } else { root.join(rel) };
+    let dir = if rel.is_empty() {
+        root.to_path_buf()
+    } else {
+        root.join(rel)
+    };
     let entries = match fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if is_missing(&e) => return Ok(()),
@@ -224,7 +233,11 @@ fn walk(root: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
         if rel.is_empty() && name == crate::keys::RESERVED_SEGMENT {
             continue;
         }
-        let key = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+        let key = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
         let ty = entry.file_type()?;
         if ty.is_dir() {
             walk(root, &key, out)?;
@@ -235,7 +248,9 @@ fn walk(root: &Path, rel: &str, out: &mut Vec<String>) -> std::io::Result<()> {
     Ok(())
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> StoreResult<T> + Send + 'static,
+) -> StoreResult<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| StoreError::Backend(format!("filesystem task failed: {e}")))?
@@ -251,11 +266,21 @@ impl Store for FsStore {
         let (s, key) = (self.clone(), key.to_string());
         blocking(move || s.get_sync(&key, max_bytes)).await
     }
-    async fn put_if_absent(&self, key: &str, bytes: Bytes, _content_type: &str) -> StoreResult<ObjectMeta> {
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        _content_type: &str,
+    ) -> StoreResult<ObjectMeta> {
         let (s, key) = (self.clone(), key.to_string());
         blocking(move || s.put_sync(&key, &bytes)).await
     }
-    async fn list(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage> {
+    async fn list(
+        &self,
+        prefix: &str,
+        token: Option<&str>,
+        max_keys: u32,
+    ) -> StoreResult<ListPage> {
         let (s, prefix, token) = (self.clone(), prefix.to_string(), token.map(str::to_string));
         blocking(move || s.list_sync(&prefix, token.as_deref(), max_keys)).await
     }

@@ -78,9 +78,15 @@ pub trait Store: Send + Sync + 'static {
     async fn get(&self, key: &str, max_bytes: u64) -> StoreResult<Object>;
     /// Creates the object only if no object has that key; atomic: concurrent callers
     /// for one key get exactly one success, and readers never see partial bytes.
-    async fn put_if_absent(&self, key: &str, bytes: Bytes, content_type: &str) -> StoreResult<ObjectMeta>;
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        content_type: &str,
+    ) -> StoreResult<ObjectMeta>;
     /// Objects whose key starts with `prefix`, in key order, at most `max_keys` per page.
-    async fn list(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage>;
+    async fn list(&self, prefix: &str, token: Option<&str>, max_keys: u32)
+        -> StoreResult<ListPage>;
     /// Removes the objects; keys that do not exist are not an error.
     async fn delete_many(&self, keys: &[String]) -> StoreResult<()>;
     /// A short name for logs and the health route ("fs" or "s3").
@@ -96,7 +102,11 @@ pub async fn open(spec: &str) -> Result<DynStore, String> {
         return Ok(Arc::new(store));
     }
     if let Some(bucket) = spec.strip_prefix("s3://") {
-        return Ok(Arc::new(s3::S3Store::from_env(bucket.trim_end_matches('/')).await));
+        return Ok(Arc::new(
+            s3::S3Store::from_env(bucket.trim_end_matches('/')).await,
+        ));
     }
-    Err(format!("unknown store {spec:?}: expected fs:<dir> or s3://<bucket>"))
+    Err(format!(
+        "unknown store {spec:?}: expected fs:<dir> or s3://<bucket>"
+    ))
 }

@@ -145,7 +145,12 @@ impl Store for S3Store {
         Ok(Object { meta, bytes })
     }
 
-    async fn put_if_absent(&self, key: &str, bytes: Bytes, content_type: &str) -> StoreResult<ObjectMeta> {
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        content_type: &str,
+    ) -> StoreResult<ObjectMeta> {
         let size = bytes.len() as u64;
         let out = self
             .client
@@ -176,7 +181,12 @@ impl Store for S3Store {
         })
     }
 
-    async fn list(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage> {
+    async fn list(
+        &self,
+        prefix: &str,
+        token: Option<&str>,
+        max_keys: u32,
+    ) -> StoreResult<ListPage> {
         let mut req = self
             .client
             .list_objects_v2()
@@ -214,7 +224,10 @@ impl Store for S3Store {
         } else {
             None
         };
-        Ok(ListPage { objects, next_token })
+        Ok(ListPage {
+            objects,
+            next_token,
+        })
     }
 
     async fn delete_many(&self, keys: &[String]) -> StoreResult<()> {

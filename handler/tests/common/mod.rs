@@ -35,7 +35,10 @@ pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
 
 pub fn upload_request(path: &str, body: Vec<u8>) -> Request<Body> {
     Request::post(path)
-        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .header("host", "images.test")
         .body(Body::from(body))
         .unwrap()
@@ -80,7 +83,11 @@ pub async fn send(app: &Router, req: Request<Body>) -> TestResponse {
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
-    TestResponse { status, headers, body }
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 pub fn fs_store(dir: &std::path::Path) -> DynStore {
@@ -93,7 +100,8 @@ pub fn app_with(store: DynStore, config: Config) -> Router {
 
 /// A small PNG made in code: `w`×`h` RGB gradient.
 pub fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 128]));
+    let img =
+        image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 128]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()

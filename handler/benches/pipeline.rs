@@ -1,0 +1,82 @@
+//! The pipeline benchmark: encoded bytes in memory → encoded bytes, on a large photo,
+//! for the jobs of issue 3. Prints one JSON line per job ({job, ms, bytes, width,
+//! height}) and the process's peak RSS, in the same shape as tools/sharp/bench.js, so
+//! `bin/bench` can put the two side by side.
+//!
+//! usage: cargo bench -p image-service --bench pipeline -- <input.jpg> [iterations]
+//! `BENCH_JOBS=w=500,bl=5` runs a subset (bin/bench runs one job per process so each
+//! peak RSS belongs to one job).
+
+use image_service::params::Params;
+use image_service::pipeline::{render, Limits};
+use std::time::Instant;
+
+const JOBS: &[&str] = &[
+    "w=500",
+    "w=1200&fm=webp&q=80",
+    "w=500&fm=avif&q=50",
+    "w=300&h=300&f=cover&fm=png",
+    "bl=5",
+    "r=33",
+];
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; skip flags.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let Some(input) = args.first() else {
+        eprintln!("usage: pipeline <input.jpg> [iterations]");
+        std::process::exit(2);
+    };
+    let iterations: u32 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
+    let bytes = std::fs::read(input).unwrap_or_else(|e| panic!("cannot read {input}: {e}"));
+    let only: Option<Vec<String>> = std::env::var("BENCH_JOBS")
+        .ok()
+        .map(|s| s.split(',').map(str::to_string).collect());
+    let limits = Limits {
+        max_input_pixels: 50_000_000,
+        max_input_frames: 500,
+    };
+    for job in JOBS {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|j| j == job)) {
+            continue;
+        }
+        let params = Params::parse(job).expect("benchmark queries parse");
+        let result = match render(&bytes, &params, &limits) {
+            Ok(r) => r,
+            Err(e) => {
+                println!("{{\"job\":\"{job}\",\"error\":{:?}}}", e.to_string());
+                continue;
+            }
+        };
+        let start = Instant::now();
+        let mut out = result;
+        for _ in 0..iterations {
+            out = render(&bytes, &params, &limits).expect("same job succeeds again");
+        }
+        let ms = start.elapsed().as_secs_f64() * 1000.0 / iterations as f64;
+        let (w, h) = image::load_from_memory(&out.bytes)
+            .map(|i| (i.width(), i.height()))
+            .unwrap_or((0, 0));
+        println!(
+            "{{\"job\":\"{job}\",\"ms\":{ms:.2},\"bytes\":{},\"width\":{w},\"height\":{h}}}",
+            out.bytes.len()
+        );
+    }
+    println!("{{\"peak_rss_mb\":{:.1}}}", peak_rss_mb());
+}
