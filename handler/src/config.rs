@@ -129,9 +129,9 @@ fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
     }
 }
 
-fn parse_number<T: std::str::FromStr>(name: &str, v: &str, min: u64) -> Result<T, String>
+fn parse_number<T>(name: &str, v: &str, min: u64) -> Result<T, String>
 where
-    T: Into<u64> + Copy,
+    T: std::str::FromStr + Into<u64> + Copy,
 {
     let n: T = v
         .trim()

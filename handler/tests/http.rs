@@ -223,8 +223,10 @@ async fn corrupt_original_is_422() {
 
 #[tokio::test]
 async fn pixel_limit_is_413_before_decoding() {
-    let mut config = Config::default();
-    config.max_input_pixels = 10_000;
+    let config = Config {
+        max_input_pixels: 10_000,
+        ..Config::default()
+    };
     let f = fixture_with(config);
     std::fs::write(f.root.join("big.png"), png(200, 100)).unwrap();
     let r = send(&f.app, get("/big.png?w=10")).await;
@@ -411,8 +413,10 @@ async fn upload_rejections() {
 
 #[tokio::test]
 async fn upload_over_limit_is_413() {
-    let mut config = Config::default();
-    config.max_upload_bytes = 1000;
+    let config = Config {
+        max_upload_bytes: 1000,
+        ..Config::default()
+    };
     let f = fixture_with(config);
     let big = noisy_png(30, 30);
     assert!(big.len() > 1000);
@@ -438,8 +442,10 @@ async fn upload_over_limit_is_413() {
 
 #[tokio::test]
 async fn non_images_allowed_by_configuration() {
-    let mut config = Config::default();
-    config.allow_non_images = true;
+    let config = Config {
+        allow_non_images: true,
+        ..Config::default()
+    };
     let f = fixture_with(config);
     let r = send(
         &f.app,
@@ -578,8 +584,10 @@ async fn health_and_unknown_methods() {
 
 #[tokio::test]
 async fn disabled_routes_are_not_served() {
-    let mut config = Config::default();
-    config.routes = [Route::Get].into_iter().collect();
+    let config = Config {
+        routes: [Route::Get].into_iter().collect(),
+        ..Config::default()
+    };
     let f = fixture_with(config);
     assert_eq!(send(&f.app, get("/")).await.status, 404);
     let r = send(

@@ -189,6 +189,12 @@ pub fn probe(bytes: &[u8]) -> Result<Probe> {
     })
 }
 
+/// A whole JPEG ends with the EOI marker, possibly followed by padding.
+fn ends_with_eoi(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(4096)..];
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
 pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
     let p = probe(bytes)?;
     let pixels = p.width as u64 * p.height as u64;
@@ -197,6 +203,12 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
             "the image is {}x{} ({pixels} pixels); the limit is {} pixels",
             p.width, p.height, opts.limits.max_pixels
         )));
+    }
+    if p.format == ImageFormat::Jpeg && !ends_with_eoi(bytes) {
+        // The JPEG decoder pads a truncated scan with grey; refuse it as Sharp does.
+        return Err(Error::UnprocessableImage(
+            "the JPEG is truncated (no end-of-image marker)".into(),
+        ));
     }
     let mut r = reader(bytes, p.format)?;
     let mut limits = image::Limits::default();

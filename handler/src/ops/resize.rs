@@ -214,7 +214,8 @@ mod tests {
     #[test]
     fn output_sizes_match_sharp() {
         let src = (300, 200);
-        let rows: &[(Option<u32>, Option<u32>, Fit, (u32, u32))] = &[
+        type Row = (Option<u32>, Option<u32>, Fit, (u32, u32));
+        let rows: &[Row] = &[
             (Some(500), Some(400), Fit::Cover, (300, 200)),
             (Some(500), Some(100), Fit::Cover, (300, 100)),
             (Some(100), Some(500), Fit::Cover, (100, 200)),
