@@ -73,3 +73,10 @@ PY
   done
   return 1
 }
+
+# Builds everything exactly as `cargo test --workspace` does (same feature set), so the
+# binaries the scripts start reuse that build instead of compiling a second variant.
+build_workspace() {
+  log "cargo test --workspace --no-run (builds the binaries too)"
+  cargo test --workspace --no-run --quiet
+}
