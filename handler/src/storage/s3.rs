@@ -35,8 +35,21 @@ fn system_time(t: Option<&aws_sdk_s3::primitives::DateTime>) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-fn unquote(etag: Option<&str>) -> String {
-    etag.unwrap_or_default().trim_matches('"').to_string()
+/// Metadata from the fields every S3 response names alike.
+fn object_meta(
+    key: &str,
+    size: Option<i64>,
+    etag: Option<&str>,
+    last_modified: Option<&aws_sdk_s3::primitives::DateTime>,
+    storage_class: Option<&str>,
+) -> ObjectMeta {
+    ObjectMeta {
+        key: key.to_string(),
+        size: size.unwrap_or(0).max(0) as u64,
+        etag: etag.unwrap_or_default().trim_matches('"').to_string(),
+        last_modified: system_time(last_modified),
+        storage_class: storage_class.unwrap_or("STANDARD").to_string(),
+    }
 }
 
 impl S3Store {
@@ -83,16 +96,13 @@ impl Store for S3Store {
                     backend("HeadObject", &e)
                 }
             })?;
-        Ok(ObjectMeta {
-            key: key.into(),
-            size: out.content_length().unwrap_or(0).max(0) as u64,
-            etag: unquote(out.e_tag()),
-            last_modified: system_time(out.last_modified()),
-            storage_class: out
-                .storage_class()
-                .map(|c| c.as_str().to_string())
-                .unwrap_or_else(|| "STANDARD".into()),
-        })
+        Ok(object_meta(
+            key,
+            out.content_length(),
+            out.e_tag(),
+            out.last_modified(),
+            out.storage_class().map(|c| c.as_str()),
+        ))
     }
 
     async fn get(&self, key: &str, max_bytes: u64) -> StoreResult<Object> {
@@ -119,16 +129,13 @@ impl Store for S3Store {
                 limit: max_bytes,
             });
         }
-        let meta = ObjectMeta {
-            key: key.into(),
-            size,
-            etag: unquote(out.e_tag()),
-            last_modified: system_time(out.last_modified()),
-            storage_class: out
-                .storage_class()
-                .map(|c| c.as_str().to_string())
-                .unwrap_or_else(|| "STANDARD".into()),
-        };
+        let meta = object_meta(
+            key,
+            out.content_length(),
+            out.e_tag(),
+            out.last_modified(),
+            out.storage_class().map(|c| c.as_str()),
+        );
         let bytes = out
             .body
             .collect()
@@ -172,13 +179,10 @@ impl Store for S3Store {
                     backend("PutObject", &e)
                 }
             })?;
-        Ok(ObjectMeta {
-            key: key.into(),
-            size,
-            etag: unquote(out.e_tag()),
-            last_modified: SystemTime::now(),
-            storage_class: "STANDARD".into(),
-        })
+        let mut meta = object_meta(key, Some(size as i64), out.e_tag(), None, None);
+        // PutObject answers no date; the write just happened.
+        meta.last_modified = SystemTime::now();
+        Ok(meta)
     }
 
     async fn list(
@@ -208,15 +212,14 @@ impl Store for S3Store {
         let objects = out
             .contents()
             .iter()
-            .map(|o| ObjectMeta {
-                key: o.key().unwrap_or_default().to_string(),
-                size: o.size().unwrap_or(0).max(0) as u64,
-                etag: unquote(o.e_tag()),
-                last_modified: system_time(o.last_modified()),
-                storage_class: o
-                    .storage_class()
-                    .map(|c| c.as_str().to_string())
-                    .unwrap_or_else(|| "STANDARD".into()),
+            .map(|o| {
+                object_meta(
+                    o.key().unwrap_or_default(),
+                    o.size(),
+                    o.e_tag(),
+                    o.last_modified(),
+                    o.storage_class().map(|c| c.as_str()),
+                )
             })
             .collect();
         let next_token = if out.is_truncated().unwrap_or(false) {
