@@ -86,6 +86,12 @@ contract!(
     http_upload_race_has_one_winner,
 );
 
+/// Every key under `prefix`, in one page.
+async fn keys_under(store: &DynStore, prefix: &str) -> Vec<String> {
+    let page = store.list(prefix, None, 1000).await.unwrap();
+    page.objects.into_iter().map(|o| o.key).collect()
+}
+
 async fn put_then_get_and_head(store: DynStore) {
     let bytes = Bytes::from(png(5, 5));
     let meta = store
@@ -198,32 +204,11 @@ async fn list_filters_sorts_and_pages(store: DynStore) {
         .objects
         .iter()
         .all(|o| o.size == 1 && o.storage_class == "STANDARD"));
-    let a: Vec<_> = store
-        .list("a", None, 1000)
-        .await
-        .unwrap()
-        .objects
-        .into_iter()
-        .map(|o| o.key)
-        .collect();
+    let a = keys_under(&store, "a").await;
     assert_eq!(a, ["a/1.png", "a/2.png", "ab.png"]);
-    let a_dir: Vec<_> = store
-        .list("a/", None, 1000)
-        .await
-        .unwrap()
-        .objects
-        .into_iter()
-        .map(|o| o.key)
-        .collect();
+    let a_dir = keys_under(&store, "a/").await;
     assert_eq!(a_dir, ["a/1.png", "a/2.png"]);
-    let deep: Vec<_> = store
-        .list("c/d/", None, 1000)
-        .await
-        .unwrap()
-        .objects
-        .into_iter()
-        .map(|o| o.key)
-        .collect();
+    let deep = keys_under(&store, "c/d/").await;
     assert_eq!(deep, ["c/d/e.png"]);
     // Pages of two.
     let mut seen = Vec::new();
@@ -268,14 +253,7 @@ async fn delete_many_removes_and_tolerates_missing(store: DynStore) {
         .delete_many(&["d/1.png".into(), "d/2.png".into(), "d/none.png".into()])
         .await
         .unwrap();
-    let left: Vec<_> = store
-        .list("", None, 1000)
-        .await
-        .unwrap()
-        .objects
-        .into_iter()
-        .map(|o| o.key)
-        .collect();
+    let left = keys_under(&store, "").await;
     assert_eq!(left, ["keep.png"]);
 }
 
