@@ -10,6 +10,9 @@ pub mod resize;
 pub mod strategy;
 pub mod trim;
 
+#[cfg(test)]
+pub mod testutil;
+
 use crate::error::Result;
 use crate::params::{Fit, Gravity, Kernel, Params, Position, Rgba};
 use image::DynamicImage;
