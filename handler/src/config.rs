@@ -1,6 +1,7 @@
 //! Service configuration, read from `IMAGE_SERVICE_*` environment variables and
 //! validated once at start-up with errors that name the variable.
 
+use crate::params::WatermarkName;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ pub struct Config {
     pub allow_non_images: bool,
     pub routes: BTreeSet<Route>,
     pub watermarks_dir: PathBuf,
+    /// A watermark put on every image served, transformed or not (overrides `wm`).
+    pub enforced_watermark: Option<WatermarkName>,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             allow_non_images: false,
             routes: Route::ALL.into_iter().collect(),
             watermarks_dir: PathBuf::from("assets/watermarks"),
+            enforced_watermark: None,
         }
     }
 }
@@ -118,6 +122,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "IMAGE_SERVICE_WATERMARKS_DIR",
         "assets/watermarks",
         "folder of the watermark images",
+    ),
+    (
+        "IMAGE_SERVICE_WATERMARK",
+        "(none)",
+        "watermark file put on every image served, originals included; a request's wm is then ignored",
     ),
 ];
 
@@ -185,6 +194,19 @@ impl Config {
         }
         if let Some(v) = get("IMAGE_SERVICE_WATERMARKS_DIR") {
             c.watermarks_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("IMAGE_SERVICE_WATERMARK").filter(|v| !v.is_empty()) {
+            let name = WatermarkName::parse(&v).ok_or_else(|| {
+                format!("IMAGE_SERVICE_WATERMARK={v:?}: expected a file name (A-Z a-z 0-9 . _ -)")
+            })?;
+            let path = c.watermarks_dir.join(name.as_str());
+            if !path.is_file() {
+                return Err(format!(
+                    "IMAGE_SERVICE_WATERMARK={v:?}: no such file {}",
+                    path.display()
+                ));
+            }
+            c.enforced_watermark = Some(name);
         }
         Ok(c)
     }

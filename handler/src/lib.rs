@@ -15,5 +15,8 @@ pub mod pipeline;
 pub mod samples;
 pub mod storage;
 
+#[cfg(test)]
+mod golden;
+
 pub use config::Config;
 pub use http::{router, AppState};

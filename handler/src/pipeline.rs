@@ -1,11 +1,14 @@
 //! From original bytes to transformed bytes: probe the header → refuse over limits →
-//! plan → decode (shrinking on load when the plan allows) → apply each operation,
-//! checking the size between steps → encode.
+//! plan → decode (shrinking on load when the plan allows) → decode the operand images
+//! (`bo`, `jc`, `wm`) under the same limits → apply each operation, checking the size
+//! between steps → encode.
+
+use std::collections::HashMap;
 
 use crate::codecs::{self, DecodeOptions, EncodeOptions, Frame, OutputFormat};
 use crate::error::{Error, Result};
-use crate::ops::{self, Op};
-use crate::params::{Format, Params};
+use crate::ops::{self, Op, Operands};
+use crate::params::{Format, Params, StoreKey, WatermarkName};
 use image::DynamicImage;
 
 /// Largest side any step may produce (Sharp's and libwebp's practical ceiling).
@@ -15,6 +18,19 @@ pub const MAX_OUTPUT_SIDE: u64 = 16_384;
 pub struct Limits {
     pub max_input_pixels: u64,
     pub max_input_frames: u32,
+}
+
+/// Encoded bytes of the other images a plan needs (see [`Op::operand_keys`]), fetched by
+/// the caller: store operands for `bo`/`jc`, watermark files for `wm`.
+#[derive(Debug, Default)]
+pub struct OperandSources {
+    pub store: HashMap<StoreKey, Vec<u8>>,
+    pub watermarks: HashMap<WatermarkName, Vec<u8>>,
+}
+
+/// Checks what the parser cannot see alone (colourspace pairs), before any I/O.
+pub fn validate(params: &Params) -> Result<()> {
+    ops::colourspace::validate(params)
 }
 
 pub struct Rendered {
@@ -60,6 +76,54 @@ fn check_size(step: &str, images: &[DynamicImage], limits: &Limits) -> Result<()
 }
 
 pub fn render(input: &[u8], params: &Params, limits: &Limits) -> Result<Rendered> {
+    render_with(input, params, limits, &OperandSources::default())
+}
+
+/// Decodes an operand under the same limits as the input, naming it in any error.
+fn decode_operand(what: &str, bytes: &[u8], limits: &codecs::Limits) -> Result<DynamicImage> {
+    let decoded = codecs::decode(
+        bytes,
+        &DecodeOptions {
+            limits: *limits,
+            shrink_to: None,
+        },
+    )
+    .map_err(|e| match e {
+        Error::ImageTooLarge(m) => Error::ImageTooLarge(format!("{what}: {m}")),
+        Error::UnsupportedMediaType(m) => Error::UnsupportedMediaType(format!("{what}: {m}")),
+        Error::UnprocessableImage(m) => Error::UnprocessableImage(format!("{what}: {m}")),
+        other => other,
+    })?;
+    Ok(decoded
+        .frames
+        .into_iter()
+        .next()
+        .expect("decode returns at least one frame")
+        .image)
+}
+
+fn decode_operands(sources: &OperandSources, limits: &codecs::Limits) -> Result<Operands> {
+    let mut operands = Operands::default();
+    for (key, bytes) in &sources.store {
+        let image = decode_operand(&format!("operand image '{key}'"), bytes, limits)?;
+        operands.store.insert(key.clone(), image);
+    }
+    for (name, bytes) in &sources.watermarks {
+        let image = decode_operand(&format!("watermark '{name}'"), bytes, limits)?;
+        operands.watermarks.insert(name.clone(), image);
+    }
+    Ok(operands)
+}
+
+/// [`render`] for plans that need other images: `sources` holds every image
+/// [`Op::operand_keys`] names.
+pub fn render_with(
+    input: &[u8],
+    params: &Params,
+    limits: &Limits,
+    sources: &OperandSources,
+) -> Result<Rendered> {
+    validate(params)?;
     let probe = codecs::probe(input)?;
     let pixels = probe.width as u64 * probe.height as u64;
     if pixels > limits.max_input_pixels {
@@ -81,22 +145,24 @@ pub fn render(input: &[u8], params: &Params, limits: &Limits) -> Result<Rendered
     } else {
         (probe.width, probe.height)
     };
+    let decode_limits = codecs::Limits {
+        max_pixels: limits.max_input_pixels,
+        max_frames: limits.max_input_frames,
+        max_total_pixels: limits.max_input_pixels.saturating_mul(4),
+    };
     let decoded = codecs::decode(
         input,
         &DecodeOptions {
-            limits: codecs::Limits {
-                max_pixels: limits.max_input_pixels,
-                max_frames: limits.max_input_frames,
-                max_total_pixels: limits.max_input_pixels.saturating_mul(4),
-            },
+            limits: decode_limits,
             shrink_to: shrink_hint(&ops, upright),
         },
     )?;
+    let operands = decode_operands(sources, &decode_limits)?;
     let logical = (decoded.source_width, decoded.source_height);
     let delays: Vec<u32> = decoded.frames.iter().map(|f| f.delay_ms).collect();
     let mut images: Vec<DynamicImage> = decoded.frames.into_iter().map(|f| f.image).collect();
     for (i, op) in ops.iter().enumerate() {
-        op.apply(&mut images, (i == 0).then_some(logical))?;
+        op.apply_with(&mut images, (i == 0).then_some(logical), &operands)?;
         check_size(op.name(), &images, limits)?;
     }
     let frames: Vec<Frame> = images

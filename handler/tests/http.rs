@@ -604,3 +604,124 @@ async fn disabled_routes_are_not_served() {
         404
     );
 }
+
+fn watermarks_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/watermarks")
+}
+
+/// A fixture whose config finds the repository's watermarks, with the two samples and
+/// a mask under `masks/`.
+async fn seeded_with_operands(mut config: Config) -> Fixture {
+    config.watermarks_dir = watermarks_dir();
+    let f = fixture_with(config);
+    let mask = png(20, 20);
+    for (path, name, bytes) in [
+        ("/", "cat.jpg", sample("progressive_3.jpg")),
+        ("/masks", "grey.png", &mask[..]),
+    ] {
+        let r = send(
+            &f.app,
+            upload_request(path, multipart(&[("data", Some(name), bytes)])),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    }
+    f
+}
+
+#[tokio::test]
+async fn operands_come_from_the_store_and_missing_ones_are_404() {
+    let f = seeded_with_operands(Config::default()).await;
+    let bo = "bo=%7B%22operator%22:%22and%22,%22operand%22:%22masks/grey.png%22%7D";
+    let r = send(&f.app, get(&format!("/cat.jpg?w=100&fm=png&{bo}"))).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let img = decode(&r.body);
+    assert_eq!((img.width(), img.height()), (100, 72));
+    let plain = decode(&send(&f.app, get("/cat.jpg?w=100&fm=png")).await.body);
+    assert_ne!(img.to_rgb8(), plain.to_rgb8(), "the boolean changed pixels");
+
+    let r = send(
+        &f.app,
+        get("/cat.jpg?bo=%7B%22operator%22:%22or%22,%22operand%22:%22masks/nope.png%22%7D"),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("masks/nope.png") && message.contains("'bo'"),
+        "{message}"
+    );
+
+    // URLs are refused by the parser: the service never fetches them.
+    let r = send(
+        &f.app,
+        get("/cat.jpg?jc=%5B%22https://evil.example/x.png%22%5D"),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.error_code(), "invalid-parameter");
+}
+
+#[tokio::test]
+async fn watermark_by_name_and_unknown_names_list_the_available_ones() {
+    let f = seeded_with_operands(Config::default()).await;
+    let r = send(&f.app, get("/cat.jpg?wm=corner.png&gr=northeast&fm=png")).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let marked = decode(&r.body);
+    let plain = decode(&send(&f.app, get("/cat.jpg?fm=png")).await.body);
+    assert_eq!(
+        (marked.width(), marked.height()),
+        (plain.width(), plain.height())
+    );
+    // The mark sits in the north-east corner and nowhere else.
+    let (m, p) = (marked.to_rgb8(), plain.to_rgb8());
+    let differs = |x: u32, y: u32| m.get_pixel(x, y) != p.get_pixel(x, y);
+    assert!((0..48).any(|d| differs(650 - 24, d)), "mark in the corner");
+    assert!(!differs(10, 460), "south-west untouched");
+
+    let r = send(&f.app, get("/cat.jpg?wm=nope.png")).await;
+    assert_eq!(r.status, 404);
+    let message = r.json()["message"].as_str().unwrap().to_string();
+    assert!(
+        message.contains("corner.png") && message.contains("image-service.png"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn enforced_watermark_applies_to_originals_too() {
+    let config = Config::from_lookup(|k| match k {
+        "IMAGE_SERVICE_WATERMARKS_DIR" => Some(watermarks_dir().display().to_string()),
+        "IMAGE_SERVICE_WATERMARK" => Some("corner.png".into()),
+        _ => None,
+    })
+    .unwrap();
+    let f = seeded_with_operands(config).await;
+    let r = send(&f.app, get("/cat.jpg")).await;
+    assert_eq!(r.status, 200);
+    assert_ne!(
+        r.body,
+        sample("progressive_3.jpg"),
+        "never the raw original"
+    );
+    assert_eq!(r.header("content-type"), Some("image/jpeg"));
+    let img = decode(&r.body);
+    assert_eq!((img.width(), img.height()), (650, 470));
+
+    let missing = Config::from_lookup(|k| match k {
+        "IMAGE_SERVICE_WATERMARKS_DIR" => Some(watermarks_dir().display().to_string()),
+        "IMAGE_SERVICE_WATERMARK" => Some("absent.png".into()),
+        _ => None,
+    });
+    assert!(missing.unwrap_err().contains("IMAGE_SERVICE_WATERMARK"));
+}
+
+#[tokio::test]
+async fn unsupported_colourspace_is_400_before_the_store_is_read() {
+    let f = fixture_with(Config::default());
+    // No such key: the 400 comes first.
+    let r = send(&f.app, get("/absent.jpg?tc=lab")).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.error_code(), "invalid-parameter");
+    assert!(r.json()["message"].as_str().unwrap().contains("'tc'"));
+}

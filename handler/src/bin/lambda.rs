@@ -5,6 +5,7 @@ use image_service::{router, storage, AppState, Config};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
+    image_service::codecs::isolate::install();
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(

@@ -1,12 +1,53 @@
-//! Codecs: sniff by magic bytes, probe dimensions before decoding, decode within
-//! limits, encode. (Interim implementation on the `image` crate; the full codec set
-//! with DCT shrink-on-load, libwebp and AVIF replaces it.)
+//! Image codecs: format sniffing, header-only probing, limit-checked decoding (with EXIF
+//! auto-orientation and ICC → sRGB conversion) and encoding to every output format.
+//!
+//! Decoding always follows the same order: sniff the magic bytes, read the header
+//! ([`probe`]), refuse anything over [`Limits`] *before* a pixel buffer exists, decode,
+//! convert to sRGB, then apply the stored orientation so callers only ever see upright
+//! sRGB pixels. Encoders never write metadata (no EXIF, GPS or ICC).
+//!
+//! Quality mapping (`EncodeOptions::quality`, 1–100; `None` = the default in brackets):
+//! * JPEG [80]: libjpeg quality directly; 4:2:0 chroma below 90, 4:4:4 from 90; always
+//!   optimised Huffman tables, baseline scans. `lossless` = quality 100 at 4:4:4
+//!   (true lossless JPEG exists but no browser displays it).
+//! * WebP [80]: libwebp quality directly (method 4). `lossless` = WebP lossless, pixels exact.
+//! * AVIF [50]: ravif quality (its own 1–100 → AV1 quantizer curve), rav1e speed 9 (see `avif::SPEED`).
+//!   `lossless` is not available in rav1e; it maps to quality 100 (near-lossless).
+//! * PNG: always lossless; `quality` is ignored (no palette quantisation).
+//! * GIF: `quality` is ignored; colours are quantised per frame (NeuQuant, 256 colours).
+//! * TIFF: uncompressed; `quality` is ignored.
+//!
+//! Inputs: JPEG (turbojpeg, incl. progressive/CMYK), PNG, WebP (incl. animated), GIF
+//! (animated, composited), TIFF (first page), AVIF (feature `avif-decode`, rav1d, in a
+//! child process: see [`isolate`]; else 415). HEIC is recognised and probed but always
+//! refused with 415.
 
-use crate::error::{Error, Result};
-use image::{DynamicImage, ImageDecoder};
-use std::io::Cursor;
+mod avif;
+#[cfg(feature = "avif-decode")]
+mod avif_decode;
+mod color;
+mod gif;
+mod isobmff;
+pub mod isolate;
+mod jpeg;
+mod orient;
+mod png;
+mod probe;
+mod sniff;
+mod tiff;
+mod webp;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use image::DynamicImage;
+
+use crate::error::Error;
+
+pub use probe::probe;
+pub use sniff::sniff;
+
+/// A format we can recognise from its magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageFormat {
     Jpeg,
     Png,
@@ -29,6 +70,7 @@ impl ImageFormat {
             ImageFormat::Heic => "image/heic",
         }
     }
+
     pub fn name(self) -> &'static str {
         match self {
             ImageFormat::Jpeg => "jpeg",
@@ -40,39 +82,23 @@ impl ImageFormat {
             ImageFormat::Heic => "heic",
         }
     }
+
+    /// Upper-case name for messages ("the PNG image …").
+    fn label(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "JPEG",
+            ImageFormat::Png => "PNG",
+            ImageFormat::Webp => "WebP",
+            ImageFormat::Gif => "GIF",
+            ImageFormat::Tiff => "TIFF",
+            ImageFormat::Avif => "AVIF",
+            ImageFormat::Heic => "HEIC",
+        }
+    }
 }
 
-/// Identifies an image by its first bytes.
-pub fn sniff(b: &[u8]) -> Option<ImageFormat> {
-    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Some(ImageFormat::Jpeg);
-    }
-    if b.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Some(ImageFormat::Png);
-    }
-    if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WEBP" {
-        return Some(ImageFormat::Webp);
-    }
-    if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
-        return Some(ImageFormat::Gif);
-    }
-    if b.starts_with(b"II*\0") || b.starts_with(b"MM\0*") {
-        return Some(ImageFormat::Tiff);
-    }
-    if b.len() >= 12 && &b[4..8] == b"ftyp" {
-        let brand = &b[8..12];
-        return match brand {
-            b"avif" | b"avis" => Some(ImageFormat::Avif),
-            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1" => {
-                Some(ImageFormat::Heic)
-            }
-            _ => None,
-        };
-    }
-    None
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A format we can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutputFormat {
     Jpeg,
     Png,
@@ -84,17 +110,27 @@ pub enum OutputFormat {
 
 impl OutputFormat {
     pub fn mime(self) -> &'static str {
+        self.as_image_format().mime()
+    }
+
+    pub fn name(self) -> &'static str {
+        self.as_image_format().name()
+    }
+
+    pub fn as_image_format(self) -> ImageFormat {
         match self {
-            OutputFormat::Jpeg => "image/jpeg",
-            OutputFormat::Png => "image/png",
-            OutputFormat::Webp => "image/webp",
-            OutputFormat::Gif => "image/gif",
-            OutputFormat::Tiff => "image/tiff",
-            OutputFormat::Avif => "image/avif",
+            OutputFormat::Jpeg => ImageFormat::Jpeg,
+            OutputFormat::Png => ImageFormat::Png,
+            OutputFormat::Webp => ImageFormat::Webp,
+            OutputFormat::Gif => ImageFormat::Gif,
+            OutputFormat::Tiff => ImageFormat::Tiff,
+            OutputFormat::Avif => ImageFormat::Avif,
         }
     }
 }
 
+/// The output format used when a request names none: the input's own format, except HEIC
+/// (which we cannot write, nor read) → JPEG.
 pub fn default_output(input: ImageFormat) -> OutputFormat {
     match input {
         ImageFormat::Jpeg | ImageFormat::Heic => OutputFormat::Jpeg,
@@ -106,153 +142,333 @@ pub fn default_output(input: ImageFormat) -> OutputFormat {
     }
 }
 
-#[derive(Debug, Clone)]
+/// What the header says, read without decoding pixels.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
     pub format: ImageFormat,
+    /// Stored width (before orientation).
     pub width: u32,
+    /// Stored height (before orientation).
     pub height: u32,
+    /// Number of frames the decoder will return (1 for still images).
     pub frames: u32,
+    /// EXIF orientation 1–8 as stored (1 when absent). For AVIF/HEIC the `irot`/`imir`
+    /// properties are expressed as the equivalent EXIF value.
     pub orientation: u8,
     pub has_alpha: bool,
 }
 
-#[derive(Debug, Clone, Copy)]
+impl Probe {
+    /// Width and height after orientation.
+    pub fn oriented_size(&self) -> (u32, u32) {
+        orient::oriented_size(self.width, self.height, self.orientation)
+    }
+}
+
+/// Decode limits, checked against the header before any pixel buffer is allocated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Pixels of one frame (width × height as stored).
     pub max_pixels: u64,
     pub max_frames: u32,
+    /// Pixels of all frames together: every frame is decoded to a full canvas.
     pub max_total_pixels: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_pixels: 50_000_000,
+            max_frames: 500,
+            // 100 MP of RGBA frames is 400 MB, about what one 50 MP still costs in 16-bit.
+            max_total_pixels: 100_000_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Refuses sizes over the limits with 413 and a message that states both numbers.
+    pub fn check(&self, width: u32, height: u32, frames: u32) -> Result<(), Error> {
+        if width == 0 || height == 0 {
+            return Err(Error::UnprocessableImage(format!(
+                "the image header declares an empty size ({width}x{height})"
+            )));
+        }
+        let pixels = u64::from(width) * u64::from(height);
+        if pixels > self.max_pixels {
+            return Err(Error::ImageTooLarge(format!(
+                "image is {width}x{height} = {} MP; the limit is {} MP",
+                megapixels(pixels),
+                megapixels(self.max_pixels)
+            )));
+        }
+        if frames > self.max_frames {
+            return Err(Error::ImageTooLarge(format!(
+                "animation has {frames} frames; the limit is {} frames",
+                self.max_frames
+            )));
+        }
+        let total = pixels.saturating_mul(u64::from(frames.max(1)));
+        if total > self.max_total_pixels {
+            return Err(Error::ImageTooLarge(format!(
+                "animation has {frames} frames of {width}x{height} = {} MP in all; the limit is {} MP",
+                megapixels(total),
+                megapixels(self.max_total_pixels)
+            )));
+        }
+        Ok(())
+    }
+
+    /// The same limit for the `image` crate's decoders, as a second line of defence:
+    /// enough for one frame in the widest pixel type (RGBA 16-bit) and nothing more.
+    fn to_image_limits(self) -> image::Limits {
+        let mut limits = image::Limits::no_limits();
+        limits.max_alloc = Some(self.max_pixels.saturating_mul(8).max(1 << 20));
+        limits
+    }
+}
+
+/// "2500" for 2.5e9 pixels, "0.5" for 500 000.
+fn megapixels(pixels: u64) -> String {
+    let mp = pixels as f64 / 1e6;
+    if mp >= 10.0 || mp.fract() == 0.0 {
+        format!("{}", mp.round() as u64)
+    } else {
+        format!("{mp:.1}")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct DecodeOptions {
+    /// Checked against the header before decoding.
     pub limits: Limits,
+    /// The decoder may return a smaller image than stored as long as each upright dimension
+    /// stays >= this size (0 = no constraint on that axis). Only JPEG uses it (DCT scaling
+    /// by 1/2, 1/4 or 1/8); other formats decode at full size.
     pub shrink_to: Option<(u32, u32)>,
 }
 
+#[derive(Debug, Clone)]
 pub struct Frame {
     pub image: DynamicImage,
+    /// How long this frame shows; 0 for still images.
     pub delay_ms: u32,
 }
 
+#[derive(Debug, Clone)]
 pub struct Decoded {
     pub format: ImageFormat,
+    /// Upright, sRGB, full-canvas frames (animation frames are already composited).
     pub frames: Vec<Frame>,
+    /// How many times an animation plays; 0 = forever (WebP semantics; see [`gif`]).
     pub loop_count: u16,
+    /// Upright size of the stored image, before any shrink-on-load.
     pub source_width: u32,
     pub source_height: u32,
 }
 
+/// What a format decoder hands back before colour conversion and orientation.
+struct RawDecoded {
+    frames: Vec<Frame>,
+    loop_count: u16,
+    icc_profile: Option<Vec<u8>>,
+}
+
+/// Decodes any supported format to upright sRGB frames, refusing over-limit images from
+/// their header first.
+pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Error> {
+    let format = sniff(bytes).ok_or_else(unknown_format)?;
+    if format == ImageFormat::Heic {
+        return Err(heic_unsupported());
+    }
+    let header = probe(bytes)?;
+    opts.limits
+        .check(header.width, header.height, header.frames)?;
+
+    // The decoders see the shrink target in stored orientation.
+    let stored_target = opts
+        .shrink_to
+        .map(|(w, h)| orient::stored_size(w, h, header.orientation));
+    let raw = guard_decode(format, || match format {
+        ImageFormat::Jpeg => jpeg::decode(bytes, &opts.limits, stored_target),
+        ImageFormat::Png => png::decode(bytes, &opts.limits),
+        ImageFormat::Webp => webp::decode(bytes, &opts.limits),
+        ImageFormat::Gif => gif::decode(bytes, &opts.limits),
+        ImageFormat::Tiff => tiff::decode(bytes, &opts.limits),
+        ImageFormat::Avif => avif::decode(bytes, &opts.limits),
+        ImageFormat::Heic => Err(heic_unsupported()),
+    })?;
+
+    let mut frames = raw.frames;
+    if frames.is_empty() {
+        return Err(Error::UnprocessableImage(format!(
+            "the {} image has no frames",
+            format.label()
+        )));
+    }
+    if let Some(icc) = raw.icc_profile.as_deref() {
+        for frame in &mut frames {
+            color::convert_to_srgb(&mut frame.image, icc);
+        }
+    }
+    for frame in &mut frames {
+        orient::apply(&mut frame.image, header.orientation);
+    }
+    let (source_width, source_height) = header.oriented_size();
+    Ok(Decoded {
+        format,
+        frames,
+        loop_count: raw.loop_count,
+        source_width,
+        source_height,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncodeOptions {
     pub format: OutputFormat,
+    /// 1–100; `None` = the format's default (JPEG 80, WebP 80, AVIF 50).
     pub quality: Option<u8>,
     pub lossless: bool,
 }
 
-fn image_format(f: ImageFormat) -> Result<image::ImageFormat> {
-    Ok(match f {
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
-        ImageFormat::Png => image::ImageFormat::Png,
-        ImageFormat::Webp => image::ImageFormat::WebP,
-        ImageFormat::Gif => image::ImageFormat::Gif,
-        ImageFormat::Tiff => image::ImageFormat::Tiff,
-        other => {
-            return Err(Error::UnsupportedMediaType(format!(
-                "{} images cannot be decoded by this service",
-                other.name().to_uppercase()
-            )))
+/// Encodes frames (all the same size) without any metadata. Formats without animation
+/// (JPEG, PNG, TIFF, AVIF) write the first frame only.
+pub fn encode(frames: &[Frame], loop_count: u16, opts: &EncodeOptions) -> Result<Vec<u8>, Error> {
+    let first = frames
+        .first()
+        .ok_or_else(|| Error::Internal("encode called with no frames".into()))?;
+    if first.image.width() == 0 || first.image.height() == 0 {
+        return Err(Error::Internal("encode called with an empty image".into()));
+    }
+    if let Some(q) = opts.quality {
+        if !(1..=100).contains(&q) {
+            return Err(Error::invalid_parameter("q", q.to_string(), "1 to 100"));
         }
-    })
+    }
+    let name = opts.format.as_image_format().label();
+    guard(
+        || match opts.format {
+            OutputFormat::Jpeg => jpeg::encode(&first.image, opts.quality, opts.lossless),
+            OutputFormat::Png => png::encode(&first.image),
+            OutputFormat::Webp => webp::encode(frames, loop_count, opts.quality, opts.lossless),
+            OutputFormat::Gif => gif::encode(frames, loop_count),
+            OutputFormat::Tiff => tiff::encode(&first.image),
+            OutputFormat::Avif => avif::encode(&first.image, opts.quality, opts.lossless),
+        },
+        || Error::Internal(format!("the {name} encoder panicked")),
+    )
 }
 
-fn reader(bytes: &[u8], f: ImageFormat) -> Result<image::ImageReader<Cursor<&[u8]>>> {
-    let mut r = image::ImageReader::new(Cursor::new(bytes));
-    r.set_format(image_format(f)?);
-    Ok(r)
+fn unknown_format() -> Error {
+    Error::UnsupportedMediaType(
+        "unrecognised image format; supported: JPEG, PNG, WebP, GIF, TIFF, AVIF".into(),
+    )
 }
 
-pub fn probe(bytes: &[u8]) -> Result<Probe> {
-    let format = sniff(bytes).ok_or_else(|| {
-        Error::UnsupportedMediaType("the stored object is not a supported image".into())
-    })?;
-    let dec = reader(bytes, format)?
-        .into_decoder()
-        .map_err(|e| Error::UnprocessableImage(format!("cannot read the image header: {e}")))?;
-    let (width, height) = dec.dimensions();
-    let has_alpha = dec.color_type().has_alpha();
-    Ok(Probe {
-        format,
-        width,
-        height,
-        frames: 1,
-        orientation: 1,
-        has_alpha,
-    })
+fn heic_unsupported() -> Error {
+    Error::UnsupportedMediaType(
+        "HEIC/HEIF images are not supported; convert to JPEG, PNG, WebP or AVIF".into(),
+    )
 }
 
-/// A whole JPEG ends with the EOI marker, possibly followed by padding.
-fn ends_with_eoi(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(4096)..];
-    tail.windows(2).any(|w| w == [0xFF, 0xD9])
+/// Runs `f`, turning a panic into `on_panic()`. The release profile unwinds, so a codec
+/// bug on one upload fails that request instead of the whole process.
+fn guard<T>(
+    f: impl FnOnce() -> Result<T, Error>,
+    on_panic: impl FnOnce() -> Error,
+) -> Result<T, Error> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(on_panic()))
 }
 
-pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded> {
-    let p = probe(bytes)?;
-    let pixels = p.width as u64 * p.height as u64;
-    if pixels > opts.limits.max_pixels {
+fn guard_decode<T>(format: ImageFormat, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    guard(f, || corrupt(format, "the decoder failed"))
+}
+
+/// 422 for bytes that claim to be `format` but do not decode.
+fn corrupt(format: ImageFormat, detail: impl std::fmt::Display) -> Error {
+    Error::UnprocessableImage(format!(
+        "the {} image is corrupt or truncated: {detail}",
+        format.label()
+    ))
+}
+
+/// Maps an `image` crate error: limits → 413, unsupported features → 415, rest → 422.
+fn from_image_error(format: ImageFormat, err: image::ImageError) -> Error {
+    match err {
+        image::ImageError::Limits(e) => Error::ImageTooLarge(format!(
+            "the {} image is over the decode limits: {e}",
+            format.label()
+        )),
+        image::ImageError::Unsupported(e) => Error::UnsupportedMediaType(format!(
+            "this {} image uses a feature we cannot decode: {e}",
+            format.label()
+        )),
+        other => corrupt(format, other),
+    }
+}
+
+/// Decodes one still image with an `image` crate decoder. The decoder's own idea of the
+/// size is checked against the limits again (our header parser could disagree with it),
+/// and its allocation is bounded before any pixel buffer exists.
+fn decode_with_image_crate(
+    format: ImageFormat,
+    mut decoder: impl image::ImageDecoder,
+    limits: &Limits,
+) -> Result<(DynamicImage, Option<Vec<u8>>), Error> {
+    let err = |e| from_image_error(format, e);
+    decoder.set_limits(limits.to_image_limits()).map_err(err)?;
+    let (width, height) = decoder.dimensions();
+    limits.check(width, height, 1)?;
+    if decoder.total_bytes() > limits.max_pixels.saturating_mul(8) {
         return Err(Error::ImageTooLarge(format!(
-            "the image is {}x{} ({pixels} pixels); the limit is {} pixels",
-            p.width, p.height, opts.limits.max_pixels
+            "the {} image needs {} bytes of pixels; over the limit",
+            format.label(),
+            decoder.total_bytes()
         )));
     }
-    if p.format == ImageFormat::Jpeg && !ends_with_eoi(bytes) {
-        // The JPEG decoder pads a truncated scan with grey; refuse it as Sharp does.
-        return Err(Error::UnprocessableImage(
-            "the JPEG is truncated (no end-of-image marker)".into(),
-        ));
-    }
-    let mut r = reader(bytes, p.format)?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(opts.limits.max_pixels.saturating_mul(16));
-    r.limits(limits);
-    let image = r
-        .decode()
-        .map_err(|e| Error::UnprocessableImage(format!("the image could not be decoded: {e}")))?;
-    Ok(Decoded {
-        format: p.format,
-        source_width: image.width(),
-        source_height: image.height(),
-        frames: vec![Frame { image, delay_ms: 0 }],
-        loop_count: 0,
-    })
+    let icc_profile = decoder.icc_profile().map_err(err)?;
+    let image = DynamicImage::from_decoder(decoder).map_err(err)?;
+    Ok((image, icc_profile))
 }
 
-pub fn encode(frames: &[Frame], _loop_count: u16, opts: &EncodeOptions) -> Result<Vec<u8>> {
-    let frame = frames
-        .first()
-        .ok_or_else(|| Error::Internal("nothing to encode".into()))?;
-    let mut out = Cursor::new(Vec::new());
-    let res = match opts.format {
-        OutputFormat::Jpeg => {
-            let q = opts.quality.unwrap_or(80);
-            let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, q);
-            frame.image.to_rgb8().write_with_encoder(enc)
-        }
-        OutputFormat::Png => frame.image.write_to(&mut out, image::ImageFormat::Png),
-        OutputFormat::Webp => frame
-            .image
-            .to_rgba8()
-            .write_to(&mut out, image::ImageFormat::WebP),
-        OutputFormat::Gif => frame
-            .image
-            .to_rgba8()
-            .write_to(&mut out, image::ImageFormat::Gif),
-        OutputFormat::Tiff => frame.image.write_to(&mut out, image::ImageFormat::Tiff),
-        OutputFormat::Avif => {
-            return Err(Error::UnsupportedMediaType(
-                "AVIF output is not available yet".into(),
-            ))
-        }
-    };
-    res.map_err(|e| Error::Internal(format!("encode failed: {e}")))?;
-    Ok(out.into_inner())
+/// Allocates a zeroed pixel buffer, reporting failure instead of aborting the process.
+fn alloc_pixels(len: usize) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len)
+        .map_err(|_| Error::ImageTooLarge(format!("cannot allocate {len} bytes for pixels")))?;
+    buf.resize(len, 0);
+    Ok(buf)
 }
+
+/// Flattens 16-bit and alpha away for encoders that take 8-bit RGB: transparent pixels
+/// become white (as a page background would show them) rather than revealing hidden RGB.
+fn to_rgb8_on_white(image: &DynamicImage) -> image::RgbImage {
+    if !image.color().has_alpha() {
+        return image.to_rgb8();
+    }
+    let rgba = image.to_rgba8();
+    let (w, h) = rgba.dimensions();
+    let mut out = image::RgbImage::new(w, h);
+    for (dst, src) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u32::from(src[3]);
+        for c in 0..3 {
+            dst[c] = ((u32::from(src[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+/// True when every pixel is opaque, so the alpha channel can be dropped on output.
+fn is_opaque(image: &DynamicImage) -> bool {
+    match image {
+        DynamicImage::ImageRgba8(img) => img.pixels().all(|p| p[3] == 255),
+        DynamicImage::ImageLumaA8(img) => img.pixels().all(|p| p[1] == 255),
+        DynamicImage::ImageRgba16(img) => img.pixels().all(|p| p[3] == u16::MAX),
+        DynamicImage::ImageLumaA16(img) => img.pixels().all(|p| p[1] == u16::MAX),
+        other => !other.color().has_alpha(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

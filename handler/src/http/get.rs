@@ -1,8 +1,10 @@
 use super::{http_date, not_modified, quoted, AppState};
 use crate::config::Route;
 use crate::error::{Error, Result};
-use crate::params::Params;
-use crate::pipeline::{self, Limits};
+use crate::ops::{self, Op, OperandKey};
+use crate::params::{Params, WatermarkName};
+use crate::pipeline::{self, Limits, OperandSources};
+use crate::storage::StoreError;
 use crate::{codecs, keys};
 use axum::body::Body;
 use axum::extract::State;
@@ -21,8 +23,12 @@ pub async fn get_image(
 ) -> Result<Response> {
     state.require(Route::Get)?;
     let key = keys::key_from_path(uri.path())?;
-    let params = Params::parse(uri.query().unwrap_or(""))?;
+    let mut params = Params::parse(uri.query().unwrap_or(""))?;
     let config = &state.config;
+    if let Some(name) = &config.enforced_watermark {
+        params.wm = Some(name.clone());
+    }
+    pipeline::validate(&params)?;
     let original = state.store.get(&key, config.max_input_bytes).await?;
     let meta = original.meta;
 
@@ -43,8 +49,13 @@ pub async fn get_image(
         ));
     }
 
-    // The variant's ETag is known before any pixel work, so revalidation is free.
-    let etag = variant_etag(&meta.etag, &params.canonical());
+    let (sources, operand_etags) = load_operands(&state, &params).await?;
+    // The variant's ETag is known before any pixel work, so revalidation is free. It
+    // covers the operand images too: replacing one changes the variant.
+    let etag = variant_etag(
+        &meta.etag,
+        &format!("{}\n{operand_etags}", params.canonical()),
+    );
     if not_modified(&headers, &etag, meta.last_modified) {
         return Ok(not_modified_response(&state, &etag, meta.last_modified));
     }
@@ -53,9 +64,11 @@ pub async fn get_image(
         max_input_frames: config.max_input_frames,
     };
     let input = original.bytes;
-    let rendered = tokio::task::spawn_blocking(move || pipeline::render(&input, &params, &limits))
-        .await
-        .map_err(|e| Error::Internal(format!("image task failed: {e}")))??;
+    let rendered = tokio::task::spawn_blocking(move || {
+        pipeline::render_with(&input, &params, &limits, &sources)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("image task failed: {e}")))??;
     Ok(image_response(
         &state,
         Bytes::from(rendered.bytes),
@@ -63,6 +76,88 @@ pub async fn get_image(
         &etag,
         meta.last_modified,
     ))
+}
+
+/// Fetches the images `bo`, `jc` and `wm` name: store keys under the same rules and
+/// byte limit as the original (a missing one is a 404 naming it and its parameter),
+/// watermarks from the watermark folder (an unknown one is a 404 listing those there).
+/// Returns them with the operands' ETags joined, for the variant ETag.
+async fn load_operands(state: &AppState, params: &Params) -> Result<(OperandSources, String)> {
+    let mut sources = OperandSources::default();
+    let mut etags = String::new();
+    let plan = ops::plan(params);
+    for key in plan.iter().flat_map(Op::operand_keys) {
+        match key {
+            OperandKey::Store(operand) => {
+                if sources.store.contains_key(operand) {
+                    continue;
+                }
+                let param = if params.bo.as_ref().is_some_and(|b| &b.operand == operand) {
+                    "bo"
+                } else {
+                    "jc"
+                };
+                let store_key = keys::validate_key(operand.as_str()).map_err(|_| {
+                    Error::invalid_parameter(
+                        param,
+                        operand.to_string(),
+                        "the key of a stored image",
+                    )
+                })?;
+                let object = match state
+                    .store
+                    .get(&store_key, state.config.max_input_bytes)
+                    .await
+                {
+                    Err(StoreError::NotFound(_)) => {
+                        return Err(Error::NotFound(format!(
+                            "The operand image '{operand}' named by '{param}' does not exist."
+                        )))
+                    }
+                    other => other.map_err(Error::from)?,
+                };
+                etags.push_str(&object.meta.etag);
+                etags.push('\n');
+                sources.store.insert(operand.clone(), object.bytes.to_vec());
+            }
+            OperandKey::Watermark(name) => {
+                let dir = &state.config.watermarks_dir;
+                let bytes = match tokio::fs::read(dir.join(name.as_str())).await {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(Error::NotFound(format!(
+                            "No watermark '{name}'; available: {}.",
+                            available_watermarks(dir).await
+                        )))
+                    }
+                    Err(e) => {
+                        return Err(Error::Internal(format!("reading watermark {name}: {e}")))
+                    }
+                };
+                sources.watermarks.insert(name.clone(), bytes);
+            }
+        }
+    }
+    Ok((sources, etags))
+}
+
+/// The watermark file names, sorted, for the 404 message.
+async fn available_watermarks(dir: &std::path::Path) -> String {
+    let mut names = Vec::new();
+    if let Ok(mut entries) = tokio::fs::read_dir(dir).await {
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if WatermarkName::parse(&name).is_some() && !name.ends_with(".md") {
+                names.push(name);
+            }
+        }
+    }
+    names.sort();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// FNV-1a over the source ETag, the canonical parameters and the service version:

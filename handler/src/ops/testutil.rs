@@ -12,7 +12,11 @@ pub fn fixture_path(name: &str) -> PathBuf {
     if test_only.exists() {
         return test_only;
     }
-    crate_dir.join("..").join("assets").join("samples").join(name)
+    crate_dir
+        .join("..")
+        .join("assets")
+        .join("samples")
+        .join(name)
 }
 
 /// Decodes a committed fixture with the `image` crate (no orientation, no ICC).
@@ -109,6 +113,81 @@ pub fn max_channel_diff(a: &DynamicImage, b: &DynamicImage) -> u8 {
         .unwrap_or(0)
 }
 
+/// Runs `op` on the fixture `input` and compares with Sharp's `sharp/<reference>.png`:
+/// asserts equal dimensions and SSIM ≥ `min_ssim`, and returns the SSIM.
+pub fn assert_like_sharp(
+    input: &str,
+    reference: &str,
+    min_ssim: f64,
+    op: impl FnOnce(&mut [DynamicImage]) -> crate::error::Result<()>,
+) -> f64 {
+    let mut frames = vec![fixture(input)];
+    op(&mut frames).unwrap_or_else(|e| panic!("{reference}: {e}"));
+    let want = fixture(&format!("sharp/{reference}.png"));
+    let got = &frames[0];
+    assert_eq!(
+        (got.width(), got.height()),
+        (want.width(), want.height()),
+        "{reference}: dimensions differ from Sharp's"
+    );
+    let score = ssim(got, &want);
+    eprintln!("SSIM {reference}: {score:.4}");
+    assert!(
+        score >= min_ssim,
+        "{reference}: SSIM {score:.4} < {min_ssim}"
+    );
+    score
+}
+
+/// A watermark asset: `assets/watermarks/<name>` of the repository.
+pub fn watermark(name: &str) -> DynamicImage {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("assets")
+        .join("watermarks")
+        .join(name);
+    image::open(&path).unwrap_or_else(|e| panic!("watermark {}: {e}", path.display()))
+}
+
+/// Mean absolute difference over all channels of all pixels (both as RGBA 8-bit);
+/// catches colour errors SSIM (luma only) cannot see.
+pub fn mean_channel_diff(a: &DynamicImage, b: &DynamicImage) -> f64 {
+    assert_eq!((a.width(), a.height()), (b.width(), b.height()));
+    let (a, b) = (a.to_rgba8(), b.to_rgba8());
+    let total: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    total as f64 / a.as_raw().len().max(1) as f64
+}
+
+/// One small image of every `DynamicImage` variant the decoders and operations
+/// produce, with varied pixels and a varied alpha.
+pub fn all_variants(w: u32, h: u32) -> Vec<DynamicImage> {
+    let rgba = DynamicImage::ImageRgba8(image::RgbaImage::from_fn(w, h, |x, y| {
+        image::Rgba([
+            (x * 61 % 256) as u8,
+            (y * 97 % 256) as u8,
+            ((x * 13 + y * 29) % 256) as u8,
+            ((x + y) * 40 % 256) as u8,
+        ])
+    }));
+    vec![
+        DynamicImage::ImageLuma8(rgba.to_luma8()),
+        DynamicImage::ImageLumaA8(rgba.to_luma_alpha8()),
+        DynamicImage::ImageRgb8(rgba.to_rgb8()),
+        rgba.clone(),
+        DynamicImage::ImageLuma16(rgba.to_luma16()),
+        DynamicImage::ImageLumaA16(rgba.to_luma_alpha16()),
+        DynamicImage::ImageRgb16(rgba.to_rgb16()),
+        DynamicImage::ImageRgba16(rgba.to_rgba16()),
+        DynamicImage::ImageRgb32F(rgba.to_rgb32f()),
+        DynamicImage::ImageRgba32F(rgba.to_rgba32f()),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,7 +195,11 @@ mod tests {
 
     fn gradient(w: u32, h: u32) -> DynamicImage {
         DynamicImage::ImageRgb8(RgbImage::from_fn(w, h, |x, y| {
-            Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, ((x + y) % 256) as u8])
+            Rgb([
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x + y) % 256) as u8,
+            ])
         }))
     }
 

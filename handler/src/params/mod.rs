@@ -17,6 +17,7 @@
 //!   what is expected. Nothing panics, whatever the input.
 
 mod color;
+pub mod docs;
 mod json;
 mod keywords;
 mod names;

@@ -1,0 +1,308 @@
+//! GIF through the `image` crate, plus a block scanner that counts frames and reads the
+//! loop count without decompressing anything.
+//!
+//! Loop count: `Decoded::loop_count` is the number of plays (0 = forever), as in WebP.
+//! A GIF without a NETSCAPE2.0 block plays once (1); a NETSCAPE repeat count n > 0 means
+//! n repeats after the first play (n + 1 plays), as browsers do. Encoding is the inverse.
+//! Delays are kept as stored (centiseconds × 10); no minimum is imposed.
+
+use std::io::Cursor;
+
+use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
+use image::{AnimationDecoder, Delay, DynamicImage, ImageDecoder};
+
+use super::{corrupt, from_image_error, Frame, ImageFormat, Limits, Probe, RawDecoded};
+use crate::error::Error;
+
+/// NeuQuant sampling factor (1 = best, 30 = fastest); 10 is the gif crate's suggested
+/// balance, several times faster than 1 with little visible difference.
+const QUANTIZE_SPEED: i32 = 10;
+
+#[derive(Debug, PartialEq, Eq)]
+struct GifInfo {
+    width: u32,
+    height: u32,
+    frames: u32,
+    /// Plays, 0 = forever.
+    loop_count: u16,
+    has_transparency: bool,
+}
+
+/// Walks the block structure: O(file size), no LZW decoding, no allocation.
+/// A truncated file counts the frames whose descriptors are complete.
+fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
+    let lsd = bytes
+        .get(6..13)
+        .ok_or_else(|| corrupt(ImageFormat::Gif, "the header ends early"))?;
+    let mut info = GifInfo {
+        width: u32::from(u16::from_le_bytes([lsd[0], lsd[1]])),
+        height: u32::from(u16::from_le_bytes([lsd[2], lsd[3]])),
+        frames: 0,
+        loop_count: 1,
+        has_transparency: false,
+    };
+    let color_table_len = |packed: u8| {
+        if packed & 0x80 != 0 {
+            3 << ((packed & 7) + 1)
+        } else {
+            0
+        }
+    };
+    let mut pos = 13 + color_table_len(lsd[4]);
+    // Skips a chain of data sub-blocks; returns the position after the terminator.
+    let skip_sub_blocks = |mut pos: usize| -> Option<usize> {
+        loop {
+            let len = usize::from(*bytes.get(pos)?);
+            pos += 1;
+            if len == 0 {
+                return Some(pos);
+            }
+            pos += len;
+        }
+    };
+    while let Some(&introducer) = bytes.get(pos) {
+        match introducer {
+            0x21 => {
+                let Some(&label) = bytes.get(pos + 1) else {
+                    break;
+                };
+                let body = pos + 2;
+                match label {
+                    // Graphic control: size byte 4, then packed flags (bit 0 = transparency).
+                    0xF9 if bytes.get(body + 1).is_some_and(|packed| packed & 1 != 0) => {
+                        info.has_transparency = true;
+                    }
+                    0xFF => {
+                        let app = bytes.get(body..body + 12);
+                        let sub = bytes.get(body + 12..body + 16);
+                        if let (Some(app), Some(sub)) = (app, sub) {
+                            let is_loop_block =
+                                &app[1..] == b"NETSCAPE2.0" || &app[1..] == b"ANIMEXTS1.0";
+                            if is_loop_block && sub[0] >= 3 && sub[1] == 1 {
+                                let repeats = u16::from_le_bytes([sub[2], sub[3]]);
+                                info.loop_count = if repeats == 0 {
+                                    0
+                                } else {
+                                    repeats.saturating_add(1)
+                                };
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                let Some(next) = skip_sub_blocks(body) else {
+                    break;
+                };
+                pos = next;
+            }
+            0x2C => {
+                let Some(descriptor) = bytes.get(pos + 1..pos + 10) else {
+                    break;
+                };
+                // Skip the local colour table and the LZW minimum code size byte.
+                let data = pos + 10 + color_table_len(descriptor[8]) + 1;
+                let Some(next) = skip_sub_blocks(data) else {
+                    // Truncated inside the image data: still a frame the decoder will try.
+                    info.frames += 1;
+                    break;
+                };
+                info.frames += 1;
+                pos = next;
+            }
+            _ => break, // trailer (0x3B) or garbage
+        }
+    }
+    if info.frames == 0 {
+        return Err(corrupt(ImageFormat::Gif, "no image data"));
+    }
+    Ok(info)
+}
+
+pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
+    let info = scan(bytes)?;
+    Ok(Probe {
+        format: ImageFormat::Gif,
+        width: info.width,
+        height: info.height,
+        frames: info.frames,
+        orientation: 1,
+        has_alpha: info.has_transparency,
+    })
+}
+
+/// Decodes every frame composited onto the full canvas (disposal applied by the decoder).
+pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
+    let info = scan(bytes)?;
+    let err = |e| from_image_error(ImageFormat::Gif, e);
+    let mut decoder = GifDecoder::new(Cursor::new(bytes)).map_err(err)?;
+    decoder.set_limits(limits.to_image_limits()).map_err(err)?;
+    let (width, height) = decoder.dimensions();
+    limits.check(width, height, info.frames)?;
+    let mut frames = Vec::new();
+    for frame in decoder.into_frames() {
+        let frame = frame.map_err(err)?;
+        // The scan already checked the count; this guards against a scan/decoder mismatch.
+        if frames.len() as u32 >= limits.max_frames {
+            return Err(Error::ImageTooLarge(format!(
+                "animation has more than {} frames; the limit is {} frames",
+                limits.max_frames, limits.max_frames
+            )));
+        }
+        let (numer, denom) = frame.delay().numer_denom_ms();
+        frames.push(Frame {
+            delay_ms: numer.checked_div(denom).unwrap_or(0),
+            image: DynamicImage::ImageRgba8(frame.into_buffer()),
+        });
+    }
+    // A still GIF without transparency needs no alpha channel (smaller, and JPEG-ready).
+    if frames.len() == 1 && !info.has_transparency {
+        frames[0].image = DynamicImage::ImageRgb8(frames[0].image.to_rgb8());
+        frames[0].delay_ms = 0;
+    }
+    Ok(RawDecoded {
+        frames,
+        loop_count: info.loop_count,
+        icc_profile: None,
+    })
+}
+
+pub(super) fn encode(frames: &[Frame], loop_count: u16) -> Result<Vec<u8>, Error> {
+    let (width, height) = (frames[0].image.width(), frames[0].image.height());
+    if width > u32::from(u16::MAX) || height > u32::from(u16::MAX) {
+        return Err(Error::OutputTooLarge(format!(
+            "GIF output is limited to 65535x65535; this image is {width}x{height}"
+        )));
+    }
+    let internal = |e: image::ImageError| Error::Internal(format!("GIF encoder: {e}"));
+    let mut out = Vec::new();
+    {
+        let mut encoder = GifEncoder::new_with_speed(&mut out, QUANTIZE_SPEED);
+        if frames.len() > 1 || loop_count != 1 {
+            let repeat = match loop_count {
+                0 => Repeat::Infinite,
+                plays => Repeat::Finite(plays - 1),
+            };
+            encoder.set_repeat(repeat).map_err(internal)?;
+        }
+        for frame in frames {
+            let delay = Delay::from_numer_denom_ms(frame.delay_ms, 1);
+            let mut buffer = frame.image.to_rgba8();
+            // GIF transparency is on or off. The encoder treats only alpha 0 as
+            // transparent, which turns a resize's soft edge into an opaque dark fringe;
+            // cut at half instead, as libvips does.
+            for pixel in buffer.pixels_mut() {
+                pixel[3] = if pixel[3] < 128 { 0 } else { 255 };
+            }
+            encoder
+                .encode_frame(image::Frame::from_parts(buffer, 0, 0, delay))
+                .map_err(internal)?;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codecs::tests::fixture;
+    use crate::codecs::{
+        decode, encode as encode_any, sniff, DecodeOptions, EncodeOptions, OutputFormat,
+    };
+    use image::{Rgba, RgbaImage};
+
+    fn animation(frame_count: u32) -> Vec<Frame> {
+        (0..frame_count)
+            .map(|i| Frame {
+                image: DynamicImage::ImageRgba8(RgbaImage::from_fn(20, 10, |x, _| {
+                    if x == i % 20 {
+                        Rgba([255, 0, 0, 255])
+                    } else {
+                        Rgba([0, 0, 255, 255])
+                    }
+                })),
+                delay_ms: 40 + 10 * (i % 3),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rotating_squares_has_30_composited_frames() {
+        let gif = fixture("rotating-squares.gif");
+        let info = scan(&gif).unwrap();
+        assert_eq!((info.width, info.height, info.frames), (80, 80, 30));
+        assert!(info.has_transparency);
+        let decoded = decode(&gif, &DecodeOptions::default()).unwrap();
+        assert_eq!(decoded.frames.len(), 30);
+        assert_eq!(decoded.loop_count, 0, "loops forever");
+        for frame in &decoded.frames {
+            assert_eq!((frame.image.width(), frame.image.height()), (80, 80));
+            assert!(frame.delay_ms > 0);
+        }
+    }
+
+    #[test]
+    fn frame_limit_refuses_before_decoding() {
+        let gif = fixture("rotating-squares.gif");
+        let mut opts = DecodeOptions::default();
+        opts.limits.max_frames = 29;
+        match decode(&gif, &opts) {
+            Err(Error::ImageTooLarge(msg)) => assert!(msg.contains("30 frames"), "{msg}"),
+            other => panic!("expected ImageTooLarge, got {other:?}"),
+        }
+        opts.limits.max_frames = 500;
+        opts.limits.max_total_pixels = 80 * 80 * 29;
+        assert!(matches!(decode(&gif, &opts), Err(Error::ImageTooLarge(_))));
+    }
+
+    #[test]
+    fn thousands_of_frames_are_counted_cheaply() {
+        // A 1×1 GIF with 5000 tiny frames: the scan refuses it without decoding any.
+        let mut gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff".to_vec();
+        for _ in 0..5000 {
+            gif.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00");
+        }
+        gif.push(0x3B);
+        assert_eq!(scan(&gif).unwrap().frames, 5000);
+        assert!(matches!(
+            decode(&gif, &DecodeOptions::default()),
+            Err(Error::ImageTooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn animated_round_trip_keeps_frames_delays_and_loops() {
+        for loop_count in [0u16, 1, 3] {
+            let frames = animation(6);
+            let opts = EncodeOptions {
+                format: OutputFormat::Gif,
+                quality: None,
+                lossless: false,
+            };
+            let gif = encode_any(&frames, loop_count, &opts).unwrap();
+            assert_eq!(sniff(&gif), Some(ImageFormat::Gif));
+            let decoded = decode(&gif, &DecodeOptions::default()).unwrap();
+            assert_eq!(decoded.frames.len(), 6);
+            assert_eq!(decoded.loop_count, loop_count);
+            let delays: Vec<u32> = decoded.frames.iter().map(|f| f.delay_ms).collect();
+            assert_eq!(delays, vec![40, 50, 60, 40, 50, 60]);
+            // The red column moves one pixel per frame.
+            let third = decoded.frames[2].image.to_rgba8();
+            assert!(third.get_pixel(2, 5)[0] > 200 && third.get_pixel(3, 5)[0] < 50);
+        }
+    }
+
+    #[test]
+    fn corrupt_gif_is_unprocessable() {
+        let gif = encode(&animation(2), 0).unwrap();
+        // Cut inside the first frame's LZW data.
+        let cut = &gif[..gif.len() / 2];
+        assert!(matches!(
+            decode(cut, &DecodeOptions::default()),
+            Err(Error::UnprocessableImage(_))
+        ));
+        // Garbage after a valid header.
+        let mut garbage = gif[..13].to_vec();
+        garbage.extend_from_slice(&[0x2C, 1, 2, 3]);
+        assert!(decode(&garbage, &DecodeOptions::default()).is_err());
+    }
+}

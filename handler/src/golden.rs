@@ -1,0 +1,132 @@
+//! Golden-image tests of the whole pipeline (bytes in → bytes out), one case per entry
+//! of `tests/golden/cases.json`. Each case checks two things by decoded pixels:
+//!
+//! - against our own committed output `tests/golden/<name>.png` (a regression check:
+//!   mean channel difference ≤ 1.5, same size). `IMAGE_SERVICE_UPDATE_GOLDEN=1 cargo test
+//!   golden` rewrites those files after a deliberate change;
+//! - against Sharp's output for the same query, `tests/fixtures/sharp/<name>.<ext>`
+//!   (made by `tools/sharp/make-references.sh`): same size, SSIM ≥ 0.95 unless the case
+//!   names a lower bound and why, and for lossy formats no more than 1.5× Sharp's bytes.
+
+use std::path::PathBuf;
+
+use image::DynamicImage;
+use serde::Deserialize;
+
+use crate::codecs::{self, DecodeOptions};
+use crate::ops::testutil::{fixture_path, mean_channel_diff, ssim};
+use crate::params::Params;
+use crate::pipeline::{render, Limits};
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    input: String,
+    query: String,
+    ext: String,
+    min_ssim: Option<f64>,
+}
+
+fn dir(sub: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(sub)
+}
+
+fn first_frame(bytes: &[u8]) -> DynamicImage {
+    let decoded = codecs::decode(bytes, &DecodeOptions::default()).expect("decodes");
+    decoded.frames.into_iter().next().expect("a frame").image
+}
+
+#[test]
+fn golden_cases_match_our_goldens_and_sharp() {
+    let cases: Vec<Case> =
+        serde_json::from_slice(&std::fs::read(dir("golden").join("cases.json")).unwrap()).unwrap();
+    let update = std::env::var_os("IMAGE_SERVICE_UPDATE_GOLDEN").is_some();
+    let limits = Limits {
+        max_input_pixels: 50_000_000,
+        max_input_frames: 1000,
+    };
+    let mut failures = Vec::new();
+    for case in &cases {
+        let input = std::fs::read(fixture_path(&case.input)).unwrap();
+        let params = Params::parse(&case.query).unwrap();
+        let rendered = render(&input, &params, &limits)
+            .unwrap_or_else(|e| panic!("{}: render failed: {e}", case.name));
+        assert_eq!(
+            codecs::sniff(&rendered.bytes).map(|f| f.mime()),
+            Some(rendered.mime),
+            "{}: Content-Type must match the bytes",
+            case.name
+        );
+        let ours = first_frame(&rendered.bytes);
+
+        let golden_path = dir("golden").join(format!("{}.png", case.name));
+        if update {
+            ours.to_rgba8().save(&golden_path).unwrap();
+        }
+        let golden = image::open(&golden_path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (IMAGE_SERVICE_UPDATE_GOLDEN=1 makes it)",
+                case.name
+            )
+        });
+        if (golden.width(), golden.height()) != (ours.width(), ours.height()) {
+            failures.push(format!(
+                "{}: golden is {}x{}, ours {}x{}",
+                case.name,
+                golden.width(),
+                golden.height(),
+                ours.width(),
+                ours.height()
+            ));
+            continue;
+        }
+        let drift = mean_channel_diff(&golden, &ours);
+        if drift > 1.5 {
+            failures.push(format!(
+                "{}: mean difference from golden {drift:.2}",
+                case.name
+            ));
+        }
+
+        let sharp_bytes =
+            std::fs::read(dir("fixtures/sharp").join(format!("{}.{}", case.name, case.ext)))
+                .unwrap();
+        let sharp = first_frame(&sharp_bytes);
+        if (sharp.width(), sharp.height()) != (ours.width(), ours.height()) {
+            failures.push(format!(
+                "{}: Sharp gives {}x{}, ours {}x{}",
+                case.name,
+                sharp.width(),
+                sharp.height(),
+                ours.width(),
+                ours.height()
+            ));
+            continue;
+        }
+        let score = ssim(&sharp, &ours);
+        let min = case.min_ssim.unwrap_or(0.95);
+        if score < min {
+            failures.push(format!("{}: SSIM vs Sharp {score:.3} < {min}", case.name));
+        }
+        let lossy =
+            matches!(case.ext.as_str(), "jpg" | "webp" | "avif") && !case.query.contains("ll=true");
+        let ratio = rendered.bytes.len() as f64 / sharp_bytes.len() as f64;
+        if lossy && ratio > 1.5 {
+            failures.push(format!(
+                "{}: {} bytes, {ratio:.2}x Sharp's {}",
+                case.name,
+                rendered.bytes.len(),
+                sharp_bytes.len()
+            ));
+        }
+        eprintln!(
+            "{:<16} ssim {score:.3}  bytes {:>6} vs Sharp {:>6}",
+            case.name,
+            rendered.bytes.len(),
+            sharp_bytes.len()
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
