@@ -177,6 +177,17 @@ pub struct Decoded {
     pub height: u32,
 }
 
+/// Width and height from the first `ispe` (image spatial extents) box: 4 bytes of
+/// version and flags, then big-endian width and height. Our encoder writes one image,
+/// so the first is the primary.
+fn avif_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let at = bytes.windows(4).position(|w| w == b"ispe")? + 8;
+    let field = |i: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?))
+    };
+    Some((field(at)?, field(at + 4)?))
+}
+
 /// The format name the service uses in `fm` and `image/<name>`.
 fn format_name(format: image::ImageFormat) -> &'static str {
     match format {
@@ -191,16 +202,17 @@ fn format_name(format: image::ImageFormat) -> &'static str {
 }
 
 /// Sniffs and decodes `bytes`; AVIF (no decoder here) is recognised by its `ftyp`
-/// brand and reported with zero dimensions.
+/// brand and its size read from the primary item's `ispe` property.
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, String> {
     let decoded = if bytes.len() > 12
         && &bytes[4..8] == b"ftyp"
         && matches!(&bytes[8..12], b"avif" | b"avis")
     {
+        let (width, height) = avif_size(bytes).ok_or("AVIF without an ispe box")?;
         Decoded {
             format: "avif",
-            width: 0,
-            height: 0,
+            width,
+            height,
         }
     } else {
         let format = image::guess_format(bytes)
