@@ -52,10 +52,13 @@ fn main() {
         max_input_pixels: 50_000_000,
         max_input_frames: 500,
     };
-    for job in JOBS {
-        if only.as_ref().is_some_and(|o| !o.iter().any(|j| j == job)) {
-            continue;
-        }
+    // BENCH_JOBS picks jobs by query; queries outside the list run too, for
+    // looking into one step (e.g. the same resize with another output format).
+    let jobs: Vec<String> = match only {
+        Some(list) => list,
+        None => JOBS.iter().map(|j| j.to_string()).collect(),
+    };
+    for job in &jobs {
         let params = Params::parse(job).expect("benchmark queries parse");
         let result = match render(&bytes, &params, &limits) {
             Ok(r) => r,

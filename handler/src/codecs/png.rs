@@ -12,11 +12,36 @@ use super::{
 };
 use crate::error::Error;
 
-/// zlib level 6 with adaptive filtering. `Fast` (fdeflate) is 4–13× quicker but its files
-/// are 30–270% larger on graphics (the flag: 17 KB vs 4.6 KB), which is what PNG output is
-/// mostly for; `Best` is 2× slower for under 1%.
-const COMPRESSION: CompressionType = CompressionType::Default;
+/// Graphics: zlib level 6 with adaptive filtering. `Fast` (fdeflate) is 4–13× quicker
+/// but its files are 30–270% larger on graphics (the flag: 17 KB vs 4.6 KB); `Best` is
+/// 2× slower for under 1%.
+const GRAPHICS: CompressionType = CompressionType::Default;
+/// Photos: on thousands of colours zlib's matching finds little, and `Fast` costs ~5% in
+/// size for half the time (300×300 photo: 97 KB in 20 ms vs 92 KB in 42 ms; Sharp: 132 KB).
+const PHOTOS: CompressionType = CompressionType::Fast;
 const FILTER: FilterType = FilterType::Adaptive;
+
+/// More distinct colours than a graphic has, counted on a sample of up to 16 384 pixels.
+fn looks_photographic(image: &DynamicImage) -> bool {
+    const DISTINCT: usize = 2048;
+    let (samples, channels) = match image {
+        DynamicImage::ImageRgb8(b) => (b.as_raw(), 3),
+        DynamicImage::ImageRgba8(b) => (b.as_raw(), 4),
+        // Grey and 16-bit images are rare as outputs; keep the smaller files.
+        _ => return false,
+    };
+    let pixels = samples.chunks_exact(channels);
+    let step = (pixels.len() / 16_384).max(1);
+    let mut seen = std::collections::HashSet::with_capacity(DISTINCT + 1);
+    for pixel in pixels.step_by(step) {
+        let alpha = pixel.get(3).copied().unwrap_or(255);
+        seen.insert(u32::from_le_bytes([pixel[0], pixel[1], pixel[2], alpha]));
+        if seen.len() > DISTINCT {
+            return true;
+        }
+    }
+    false
+}
 
 const SIGNATURE_LEN: usize = 8;
 
@@ -72,7 +97,12 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
 }
 
 pub(super) fn encode(image: &DynamicImage) -> Result<Vec<u8>, Error> {
-    encode_with_compression(image, COMPRESSION)
+    let compression = if looks_photographic(image) {
+        PHOTOS
+    } else {
+        GRAPHICS
+    };
+    encode_with_compression(image, compression)
 }
 
 fn encode_with_compression(
