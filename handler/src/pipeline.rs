@@ -1,5 +1,5 @@
-//! From original bytes to transformed bytes: probe the header → refuse over limits →
-//! plan → decode (shrinking on load when the plan allows) → decode the operand images
+//! From original bytes to transformed bytes: probe the header → plan → decode (refusing
+//! over-limit headers first, shrinking on load when the plan allows) → decode the operand images
 //! (`bo`, `jc`, `wm`) under the same limits → apply each operation, checking the size
 //! between steps → encode.
 
@@ -124,27 +124,10 @@ pub fn render_with(
     sources: &OperandSources,
 ) -> Result<Rendered> {
     validate(params)?;
-    let probe = codecs::probe(input)?;
-    let pixels = probe.width as u64 * probe.height as u64;
-    if pixels > limits.max_input_pixels {
-        return Err(Error::ImageTooLarge(format!(
-            "The image is {}x{} ({} pixels); this service processes images up to {} pixels.",
-            probe.width, probe.height, pixels, limits.max_input_pixels
-        )));
-    }
-    if probe.frames > limits.max_input_frames {
-        return Err(Error::ImageTooLarge(format!(
-            "The image has {} frames; this service processes up to {}.",
-            probe.frames, limits.max_input_frames
-        )));
-    }
+    // The shrink hint needs the upright size; `decode` probes again and refuses
+    // over-limit headers itself, before any pixel buffer exists.
+    let upright = codecs::probe(input)?.oriented_size();
     let ops = ops::plan(params);
-    // Orientations 5–8 swap the sides.
-    let upright = if probe.orientation >= 5 {
-        (probe.height, probe.width)
-    } else {
-        (probe.width, probe.height)
-    };
     let decode_limits = codecs::Limits {
         max_pixels: limits.max_input_pixels,
         max_frames: limits.max_input_frames,
