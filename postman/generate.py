@@ -469,8 +469,28 @@ def errors_folder():
             request("Key with a .. segment 400", "GET", "{{baseUrl}}/{{runPath}}/a/%2e%2e/b.png", error_is("invalid-key", 400)),
             request("Reserved _/ key 400", "GET", "{{baseUrl}}/_/anything", error_is("reserved-key", 400)),
             request("PUT 405", "PUT", "{{baseUrl}}/{{runPath}}/{{filename}}", error_is("method-not-allowed", 405)),
+            # The token is checked before the body is read: with a token configured these
+            # are 401/403; a server without tokens reads the (empty) body and answers 400.
+            request(
+                "Upload without a token 401", "POST", "{{baseUrl}}/{{runPath}}/auth",
+                AUTH_TEST.replace("STATUS", "401").replace("CODE", "unauthorized"),
+                pre="pm.request.headers.remove('Authorization');",
+            ),
+            request(
+                "Upload with a wrong token 403", "POST", "{{baseUrl}}/{{runPath}}/auth",
+                AUTH_TEST.replace("STATUS", "403").replace("CODE", "invalid-token"),
+                pre="pm.request.headers.upsert({ key: 'Authorization', value: 'Bearer wrong-token-0123456789' });",
+            ),
         ],
     )
+
+
+AUTH_TEST = """if (pm.variables.get('token')) {
+    pm.test('status STATUS', () => pm.response.to.have.status(STATUS));
+    pm.test('code CODE', () => pm.expect(pm.response.json().code).to.eql('CODE'));
+} else {
+    pm.test('no token configured: the body is read and refused (400)', () => pm.response.to.have.status(400));
+}"""
 
 
 def delete_folder():

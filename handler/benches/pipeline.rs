@@ -48,10 +48,7 @@ fn main() {
     let only: Option<Vec<String>> = std::env::var("BENCH_JOBS")
         .ok()
         .map(|s| s.split(',').map(str::to_string).collect());
-    let limits = Limits {
-        max_input_pixels: 50_000_000,
-        max_input_frames: 500,
-    };
+    let limits = Limits::default();
     // BENCH_JOBS picks jobs by query; queries outside the list run too, for
     // looking into one step (e.g. the same resize with another output format).
     let jobs: Vec<String> = match only {

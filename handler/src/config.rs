@@ -1,9 +1,13 @@
 //! Service configuration, read from `IMAGE_SERVICE_*` environment variables and
 //! validated once at start-up with errors that name the variable.
 
+use crate::auth::signing::{self, SigningKey};
+use crate::auth::tokens::WriteTokens;
+use crate::auth::SigningMode;
 use crate::params::WatermarkName;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The four routes a deployment can switch on or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,7 +49,85 @@ pub struct Config {
     pub watermarks_dir: PathBuf,
     /// A watermark put on every image served, transformed or not (overrides `wm`).
     pub enforced_watermark: Option<WatermarkName>,
+    pub signing: SigningMode,
+    /// Originals (GETs without parameters) need a signature too.
+    pub sign_originals: bool,
+    /// The first one signs (`image-service sign`); all verify.
+    pub signing_keys: Vec<SigningKey>,
+    pub write_tokens: WriteTokens,
+    pub list_requires_token: bool,
+    /// With no tokens configured, leave the management routes open (the local server,
+    /// which says so at start) instead of refusing them (Lambda).
+    pub open_without_tokens: bool,
+    pub cors_origins: CorsOrigins,
+    /// Processing time one request may take before it is answered 503 `timeout`.
+    pub deadline: Duration,
+    /// Largest response body (the Lambda response limit); `None`: no limit.
+    pub max_output_bytes: Option<u64>,
+    /// Most operations one query may plan.
+    pub max_operations: usize,
+    /// Largest side any step may produce.
+    pub max_output_dimension: u32,
 }
+
+/// IMAGE_SERVICE_CORS_ORIGINS: which browser origins get CORS headers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CorsOrigins {
+    /// No CORS headers at all (same-origin and server-to-server callers only).
+    #[default]
+    None,
+    /// `*`: any origin (no credentials are ever allowed with it).
+    Any,
+    /// Exactly these `scheme://host[:port]` origins.
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            CorsOrigins::None => false,
+            CorsOrigins::Any => true,
+            CorsOrigins::List(list) => list.iter().any(|o| o == origin),
+        }
+    }
+
+    fn parse(v: &str) -> Result<CorsOrigins, String> {
+        let items: Vec<&str> = v
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if items.is_empty() {
+            return Ok(CorsOrigins::None);
+        }
+        if items == ["*"] {
+            return Ok(CorsOrigins::Any);
+        }
+        for o in &items {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"));
+            let ok = rest.is_some_and(|host| {
+                !host.is_empty()
+                    && host
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            });
+            if !ok {
+                return Err(format!(
+                    "IMAGE_SERVICE_CORS_ORIGINS: '{o}' is not an origin; expected scheme://host[:port] (no path), a comma-separated list, or '*' alone"
+                ));
+            }
+        }
+        Ok(CorsOrigins::List(
+            items.into_iter().map(str::to_string).collect(),
+        ))
+    }
+}
+
+/// The response limit of Lambda behind API Gateway is 6 MB of base64 body; this leaves
+/// room for the encoding and the headers.
+pub const LAMBDA_MAX_OUTPUT_BYTES: u64 = 4_500_000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -61,6 +143,17 @@ impl Default for Config {
             routes: Route::ALL.into_iter().collect(),
             watermarks_dir: PathBuf::from("assets/watermarks"),
             enforced_watermark: None,
+            signing: SigningMode::Off,
+            sign_originals: false,
+            signing_keys: Vec::new(),
+            write_tokens: WriteTokens::default(),
+            list_requires_token: true,
+            open_without_tokens: false,
+            cors_origins: CorsOrigins::None,
+            deadline: Duration::from_millis(25_000),
+            max_output_bytes: None,
+            max_operations: 16,
+            max_output_dimension: 16_384,
         }
     }
 }
@@ -127,6 +220,56 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "IMAGE_SERVICE_WATERMARK",
         "(none)",
         "watermark file put on every image served, originals included; a request's wm is then ignored",
+    ),
+    (
+        "IMAGE_SERVICE_SIGNING",
+        "off",
+        "`required`: transformed GETs need a valid signature (`s`, `kid`, `exp`)",
+    ),
+    (
+        "IMAGE_SERVICE_SIGN_ORIGINALS",
+        "false",
+        "with signing required, originals need a signature too",
+    ),
+    (
+        "IMAGE_SERVICE_SIGNING_KEYS",
+        "(none)",
+        "`keyid:secret` pairs, comma-separated, secrets of 16 bytes or more; the first signs",
+    ),
+    (
+        "IMAGE_SERVICE_WRITE_TOKENS",
+        "(none)",
+        "bearer tokens (16+ characters, comma-separated) for upload, delete and listing",
+    ),
+    (
+        "IMAGE_SERVICE_LIST_REQUIRES_TOKEN",
+        "true",
+        "the listing needs a bearer token too",
+    ),
+    (
+        "IMAGE_SERVICE_CORS_ORIGINS",
+        "(none)",
+        "origins that get CORS headers: `scheme://host[:port]` list, or `*`",
+    ),
+    (
+        "IMAGE_SERVICE_DEADLINE_MS",
+        "25000",
+        "processing time per request before a 503 `timeout` (keep it below the Lambda timeout)",
+    ),
+    (
+        "IMAGE_SERVICE_MAX_OUTPUT_BYTES",
+        "4500000 on Lambda, none locally",
+        "largest response body; larger is a 413 `output-too-large`",
+    ),
+    (
+        "IMAGE_SERVICE_MAX_OPERATIONS",
+        "16",
+        "most operations one query may ask for",
+    ),
+    (
+        "IMAGE_SERVICE_MAX_OUTPUT_DIMENSION",
+        "16384",
+        "largest width or height any step may produce",
     ),
 ];
 
@@ -207,6 +350,64 @@ impl Config {
                 ));
             }
             c.enforced_watermark = Some(name);
+        }
+        if let Some(v) = get("IMAGE_SERVICE_SIGNING_KEYS") {
+            c.signing_keys =
+                signing::parse_keys(&v).map_err(|e| format!("IMAGE_SERVICE_SIGNING_KEYS: {e}"))?;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_SIGNING") {
+            c.signing = match v.trim() {
+                "off" | "" => SigningMode::Off,
+                "required" => SigningMode::Required,
+                other => {
+                    return Err(format!(
+                        "IMAGE_SERVICE_SIGNING={other:?}: expected 'off' or 'required'"
+                    ))
+                }
+            };
+        }
+        if c.signing == SigningMode::Required && c.signing_keys.is_empty() {
+            return Err(
+                "IMAGE_SERVICE_SIGNING=required needs at least one key in IMAGE_SERVICE_SIGNING_KEYS"
+                    .into(),
+            );
+        }
+        if let Some(v) = get("IMAGE_SERVICE_SIGN_ORIGINALS") {
+            c.sign_originals = parse_bool("IMAGE_SERVICE_SIGN_ORIGINALS", &v)?;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_WRITE_TOKENS") {
+            c.write_tokens =
+                WriteTokens::parse(&v).map_err(|e| format!("IMAGE_SERVICE_WRITE_TOKENS: {e}"))?;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_LIST_REQUIRES_TOKEN") {
+            c.list_requires_token = parse_bool("IMAGE_SERVICE_LIST_REQUIRES_TOKEN", &v)?;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_CORS_ORIGINS") {
+            c.cors_origins = CorsOrigins::parse(&v)?;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_DEADLINE_MS") {
+            c.deadline =
+                Duration::from_millis(parse_number::<u64>("IMAGE_SERVICE_DEADLINE_MS", &v, 100)?);
+        }
+        if let Some(v) = get("IMAGE_SERVICE_MAX_OUTPUT_BYTES").filter(|v| !v.is_empty()) {
+            c.max_output_bytes = Some(parse_number::<u64>(
+                "IMAGE_SERVICE_MAX_OUTPUT_BYTES",
+                &v,
+                1,
+            )?);
+        }
+        if let Some(v) = get("IMAGE_SERVICE_MAX_OPERATIONS") {
+            let n = parse_number::<u32>("IMAGE_SERVICE_MAX_OPERATIONS", &v, 1)?;
+            c.max_operations = n as usize;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_MAX_OUTPUT_DIMENSION") {
+            let n = parse_number::<u32>("IMAGE_SERVICE_MAX_OUTPUT_DIMENSION", &v, 1)?;
+            if n > 65_535 {
+                return Err(format!(
+                    "IMAGE_SERVICE_MAX_OUTPUT_DIMENSION={v:?}: at most 65535"
+                ));
+            }
+            c.max_output_dimension = n;
         }
         Ok(c)
     }
@@ -290,6 +491,15 @@ mod tests {
             ("IMAGE_SERVICE_ALLOW_NON_IMAGES", "maybe"),
             ("IMAGE_SERVICE_ROUTES", "list,upload,patch"),
             ("IMAGE_SERVICE_PUBLIC_URL", "images.example.com"),
+            ("IMAGE_SERVICE_SIGNING", "yes"),
+            ("IMAGE_SERVICE_SIGNING", "required"),
+            ("IMAGE_SERVICE_SIGNING_KEYS", "k:short"),
+            ("IMAGE_SERVICE_WRITE_TOKENS", "short"),
+            ("IMAGE_SERVICE_CORS_ORIGINS", "https://a.example.com/path"),
+            ("IMAGE_SERVICE_CORS_ORIGINS", "*,https://a.example.com"),
+            ("IMAGE_SERVICE_DEADLINE_MS", "5"),
+            ("IMAGE_SERVICE_MAX_OPERATIONS", "0"),
+            ("IMAGE_SERVICE_MAX_OUTPUT_DIMENSION", "70000"),
         ] {
             let e = from(&[(k, v)]).unwrap_err();
             assert!(e.contains(k), "{e}");
@@ -309,5 +519,53 @@ mod tests {
         assert!(c.route_enabled(Route::Get) && !c.route_enabled(Route::Upload));
         assert_eq!(c.public_url.as_deref(), Some("https://img.example.com"));
         assert_eq!(c.cache_max_age, 60);
+    }
+
+    #[test]
+    fn reads_security_and_limits() {
+        let c = from(&[
+            ("IMAGE_SERVICE_SIGNING", "required"),
+            (
+                "IMAGE_SERVICE_SIGNING_KEYS",
+                "k2:0123456789abcdef,k1:fedcba9876543210",
+            ),
+            ("IMAGE_SERVICE_WRITE_TOKENS", "tok-aaaaaaaaaaaaaaaa"),
+            ("IMAGE_SERVICE_LIST_REQUIRES_TOKEN", "false"),
+            (
+                "IMAGE_SERVICE_CORS_ORIGINS",
+                "https://cms.example.com, http://localhost:3000",
+            ),
+            ("IMAGE_SERVICE_DEADLINE_MS", "1500"),
+            ("IMAGE_SERVICE_MAX_OUTPUT_BYTES", "1000"),
+            ("IMAGE_SERVICE_MAX_OPERATIONS", "3"),
+        ])
+        .unwrap();
+        assert_eq!(c.signing, SigningMode::Required);
+        assert_eq!(c.signing_keys[0].id, "k2");
+        assert!(c.write_tokens.accepts("tok-aaaaaaaaaaaaaaaa"));
+        assert!(!c.list_requires_token);
+        assert!(c.cors_origins.allows("http://localhost:3000"));
+        assert!(!c.cors_origins.allows("https://evil.example.com"));
+        assert_eq!(c.deadline, Duration::from_millis(1500));
+        assert_eq!(c.max_output_bytes, Some(1000));
+        assert_eq!(c.max_operations, 3);
+        assert!(from(&[("IMAGE_SERVICE_CORS_ORIGINS", "*")])
+            .unwrap()
+            .cors_origins
+            .allows("https://any.example"));
+        // Secrets never show in Debug output (config is logged at start).
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("0123456789abcdef") && !shown.contains("tok-aaaa"));
+    }
+
+    #[test]
+    fn readme_documents_every_variable() {
+        let readme = include_str!("../../README.md");
+        for (name, _, _) in VARIABLES {
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "README's configuration table lacks {name}"
+            );
+        }
     }
 }

@@ -22,6 +22,13 @@ pub enum Error {
     /// Any other malformed request: bad key, bad multipart, bad JSON body, bad filename.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A credential is required and none was given.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The credential or signature was checked and refused (`invalid-token`,
+    /// `invalid-signature`, `expired`, `writes-disabled`, `origin-not-allowed`).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -73,8 +80,17 @@ impl Error {
         }
     }
 
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Error::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden { .. } => StatusCode::FORBIDDEN,
             Error::InvalidParameter { .. } | Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -94,6 +110,8 @@ impl Error {
         match self {
             Error::InvalidParameter { .. } => "invalid-parameter",
             Error::BadRequest { code, .. } => code,
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden { code, .. } => code,
             Error::NotFound(_) => "not-found",
             Error::MethodNotAllowed(_) => "method-not-allowed",
             Error::AlreadyExists(_) => "already-exists",
@@ -138,7 +156,14 @@ impl IntoResponse for Error {
             code: self.code(),
             message: self.public_message(),
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 
@@ -170,6 +195,8 @@ mod tests {
         let all = [
             Error::invalid_parameter("w", "x", "y"),
             Error::bad_request("invalid-key", "m"),
+            Error::Unauthorized("m".into()),
+            Error::forbidden("invalid-signature", "m"),
             Error::NotFound("m".into()),
             Error::MethodNotAllowed("m".into()),
             Error::AlreadyExists("m".into()),

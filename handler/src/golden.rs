@@ -44,8 +44,8 @@ fn golden_cases_match_our_goldens_and_sharp() {
         serde_json::from_slice(&std::fs::read(dir("golden").join("cases.json")).unwrap()).unwrap();
     let update = std::env::var_os("IMAGE_SERVICE_UPDATE_GOLDEN").is_some();
     let limits = Limits {
-        max_input_pixels: 50_000_000,
         max_input_frames: 1000,
+        ..Limits::default()
     };
     let mut failures = Vec::new();
     for case in &cases {

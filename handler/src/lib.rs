@@ -4,6 +4,7 @@
 //! (`pipeline`, `ops`) → codecs (`codecs`) → response; storage sits behind one trait
 //! (`storage`).
 
+pub mod auth;
 pub mod codecs;
 pub mod config;
 pub mod error;

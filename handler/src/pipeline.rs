@@ -4,6 +4,7 @@
 //! between steps → encode.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use crate::codecs::{self, DecodeOptions, EncodeOptions, Frame, OutputFormat};
 use crate::error::{Error, Result};
@@ -11,13 +12,46 @@ use crate::ops::{self, Op, Operands};
 use crate::params::{Format, Params, StoreKey, WatermarkName};
 use image::DynamicImage;
 
-/// Largest side any step may produce (Sharp's and libwebp's practical ceiling).
-pub const MAX_OUTPUT_SIDE: u64 = 16_384;
-
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_input_pixels: u64,
     pub max_input_frames: u32,
+    /// Largest side any step may produce (16384 by default: Sharp's and libwebp's
+    /// practical ceiling).
+    pub max_output_side: u32,
+    /// Most operations one query may plan.
+    pub max_operations: usize,
+    /// When the request must be answered; checked between steps.
+    pub deadline: Option<Instant>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_pixels: 50_000_000,
+            max_input_frames: 500,
+            max_output_side: 16_384,
+            max_operations: 16,
+            deadline: None,
+        }
+    }
+}
+
+/// The answer when a request runs past its processing deadline.
+pub fn deadline_error(allowed: Duration) -> Error {
+    Error::Timeout(format!(
+        "Processing took longer than the {} ms this service allows per request; ask for a smaller image or fewer operations.",
+        allowed.as_millis()
+    ))
+}
+
+fn check_deadline(limits: &Limits, started: Instant) -> Result<()> {
+    match limits.deadline {
+        Some(at) if Instant::now() >= at => {
+            Err(deadline_error(at.saturating_duration_since(started)))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Encoded bytes of the other images a plan needs (see [`Op::operand_keys`]), fetched by
@@ -28,9 +62,21 @@ pub struct OperandSources {
     pub watermarks: HashMap<WatermarkName, Vec<u8>>,
 }
 
-/// Checks what the parser cannot see alone (colourspace pairs), before any I/O.
-pub fn validate(params: &Params) -> Result<()> {
-    ops::colourspace::validate(params)
+/// Checks what the parser cannot see alone (colourspace pairs, the number of
+/// operations), before any I/O.
+pub fn validate(params: &Params, limits: &Limits) -> Result<()> {
+    ops::colourspace::validate(params)?;
+    let planned = ops::plan(params).len();
+    if planned > limits.max_operations {
+        return Err(Error::bad_request(
+            "too-many-operations",
+            format!(
+                "This query asks for {planned} operations; this service applies at most {} per request.",
+                limits.max_operations
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub struct Rendered {
@@ -65,9 +111,10 @@ fn shrink_hint(ops: &[Op], source: (u32, u32)) -> Option<(u32, u32)> {
 fn check_size(step: &str, images: &[DynamicImage], limits: &Limits) -> Result<()> {
     if let Some(img) = images.first() {
         let (w, h) = (img.width() as u64, img.height() as u64);
-        if w > MAX_OUTPUT_SIDE || h > MAX_OUTPUT_SIDE || w * h > limits.max_input_pixels {
+        let side = u64::from(limits.max_output_side);
+        if w > side || h > side || w * h > limits.max_input_pixels {
             return Err(Error::ImageTooLarge(format!(
-                "After {step} the image would be {w}x{h}; this service produces images up to {MAX_OUTPUT_SIDE} pixels a side and {} pixels in all.",
+                "After {step} the image would be {w}x{h}; this service produces images up to {side} pixels a side and {} pixels in all.",
                 limits.max_input_pixels
             )));
         }
@@ -123,7 +170,8 @@ pub fn render_with(
     limits: &Limits,
     sources: &OperandSources,
 ) -> Result<Rendered> {
-    validate(params)?;
+    let started = Instant::now();
+    validate(params, limits)?;
     // The shrink hint needs the upright size; `decode` probes again and refuses
     // over-limit headers itself, before any pixel buffer exists.
     let upright = codecs::probe(input)?.oriented_size();
@@ -145,9 +193,11 @@ pub fn render_with(
     let delays: Vec<u32> = decoded.frames.iter().map(|f| f.delay_ms).collect();
     let mut images: Vec<DynamicImage> = decoded.frames.into_iter().map(|f| f.image).collect();
     for (i, op) in ops.iter().enumerate() {
+        check_deadline(limits, started)?;
         op.apply_with(&mut images, (i == 0).then_some(logical), &operands)?;
         check_size(op.name(), &images, limits)?;
     }
+    check_deadline(limits, started)?;
     let frames: Vec<Frame> = images
         .into_iter()
         .zip(delays)
@@ -175,8 +225,8 @@ mod tests {
 
     fn limits() -> Limits {
         Limits {
-            max_input_pixels: 50_000_000,
             max_input_frames: 100,
+            ..Limits::default()
         }
     }
 
@@ -202,6 +252,34 @@ mod tests {
         let p = Params::parse("ex=16384").unwrap();
         let e = render(&png(10, 10), &p, &limits()).err().unwrap();
         assert_eq!(e.code(), "image-too-large");
+    }
+
+    #[test]
+    fn limits_on_operations_side_and_time() {
+        let p = Params::parse("w=10&bl=1&sh=1&ng=true").unwrap();
+        let few = Limits {
+            max_operations: 3,
+            ..limits()
+        };
+        let e = render(&png(20, 20), &p, &few).err().unwrap();
+        assert_eq!(e.code(), "too-many-operations");
+        assert!(e.to_string().contains("4 operations"), "{e}");
+        let narrow = Limits {
+            max_output_side: 64,
+            ..limits()
+        };
+        let e = render(&png(20, 20), &Params::parse("ex=30").unwrap(), &narrow)
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "image-too-large");
+        let late = Limits {
+            deadline: Some(Instant::now()),
+            ..limits()
+        };
+        let e = render(&png(20, 20), &Params::parse("w=10").unwrap(), &late)
+            .err()
+            .unwrap();
+        assert_eq!((e.status().as_u16(), e.code()), (503, "timeout"));
     }
 
     #[test]

@@ -6,27 +6,48 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage: image-service serve [--addr HOST:PORT] [--store fs:<dir>|s3://<bucket>]
+       image-service sign '<path?query>' [--expires-in SECONDS | --expires UNIX_TIME]
 
-  --addr   address to listen on (env IMAGE_SERVICE_ADDR, default 127.0.0.1:8080)
-  --store  where originals live (env IMAGE_SERVICE_STORE, default fs:./data)
+  serve         run the service
+    --addr      address to listen on (env IMAGE_SERVICE_ADDR, default 127.0.0.1:8080)
+    --store     where originals live (env IMAGE_SERVICE_STORE, default fs:./data)
+  sign          print the signed path and query of a URL, signed with the first key of
+                IMAGE_SERVICE_SIGNING_KEYS (keyid:secret,...)
+    --expires-in / --expires
+                the URL stops working then (covered by the signature)
 
 Other settings come from IMAGE_SERVICE_* variables; see the README.";
 
 struct Args {
     addr: Option<String>,
     store: Option<String>,
+    /// `sign`: the path and query to sign.
+    sign: Option<String>,
+    expires: Option<u64>,
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
-    match args.next().as_deref() {
-        Some("serve") | None => {}
-        Some("-h" | "--help" | "help") => return Err(String::new()),
-        Some(other) => return Err(format!("unknown command '{other}'")),
-    }
     let mut parsed = Args {
         addr: None,
         store: None,
+        sign: None,
+        expires: None,
     };
+    match args.next().as_deref() {
+        Some("serve") | None => {}
+        Some("sign") => {
+            parsed.sign = Some(args.next().ok_or("sign needs a '<path?query>'")?);
+        }
+        Some("-h" | "--help" | "help") => return Err(String::new()),
+        Some(other) => return Err(format!("unknown command '{other}'")),
+    }
     while let Some(flag) = args.next() {
         let (name, inline) = match flag.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
@@ -38,14 +59,45 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 .or_else(|| args.next())
                 .ok_or(format!("{name} needs a value"))
         };
+        let seconds = |v: String| -> Result<u64, String> {
+            v.parse()
+                .map_err(|_| format!("{name} expects whole seconds, not {v:?}"))
+        };
         match name.as_str() {
-            "--addr" => parsed.addr = Some(value()?),
-            "--store" => parsed.store = Some(value()?),
+            "--addr" if parsed.sign.is_none() => parsed.addr = Some(value()?),
+            "--store" if parsed.sign.is_none() => parsed.store = Some(value()?),
+            "--expires-in" if parsed.sign.is_some() => {
+                parsed.expires = Some(now().saturating_add(seconds(value()?)?))
+            }
+            "--expires" if parsed.sign.is_some() => parsed.expires = Some(seconds(value()?)?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option '{other}'")),
         }
     }
     Ok(parsed)
+}
+
+/// `image-service sign '<path?query>'`: one line, the signed path and query.
+fn sign(config: &Config, url: &str, expires: Option<u64>) -> ExitCode {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let key = match image_service::keys::key_from_path(path) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let pairs = image_service::http::query_pairs(query);
+    match image_service::auth::signing::sign(&config.signing_keys, &key, &pairs, expires) {
+        Ok(signed) => {
+            println!("{signed}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 #[tokio::main]
@@ -79,6 +131,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(url) = &args.sign {
+        return sign(&config, url, args.expires);
+    }
+    // Local development: with no token configured the management routes stay open,
+    // and the log says so.
+    config.open_without_tokens = true;
+    if config.write_tokens.is_empty() {
+        tracing::warn!(
+            "NO WRITE TOKENS: uploads, deletes and the listing are open to anyone who can reach this server. Set IMAGE_SERVICE_WRITE_TOKENS before exposing it."
+        );
+    }
     if let Some(s) = args.store {
         config.store = s;
     }

@@ -2,10 +2,10 @@ use super::{existence, AppState, Success};
 use crate::config::Route;
 use crate::error::{Error, Result};
 use crate::keys;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::Uri;
+use axum::http::{HeaderMap, Uri};
 use axum::Json;
-use bytes::Bytes;
 use serde::Deserialize;
 
 /// Most names one request may remove.
@@ -24,10 +24,18 @@ pub struct Empty {}
 pub async fn delete(
     State(state): State<AppState>,
     uri: Uri,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Json<Success<Empty>>> {
-    state.require(Route::Delete)?;
+    state.require(Route::Delete, &headers)?;
     let folder = keys::folder_from_path(uri.path())?;
+    // Read only once the caller is authorised.
+    let limit = state.config.max_upload_bytes;
+    let body = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Error::PayloadTooLarge(format!(
+            "The request body is larger than the limit of {limit} bytes."
+        ))
+    })?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::bad_request(
             "invalid-body",

@@ -1,4 +1,5 @@
-use super::{http_date, not_modified, quoted, AppState};
+use super::{http_date, not_modified, query_pairs, quoted, AppState};
+use crate::auth;
 use crate::config::Route;
 use crate::error::{Error, Result};
 use crate::ops::{self, Op, OperandKey};
@@ -11,37 +12,54 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use bytes::Bytes;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// `GET /{key}` and `HEAD /{key}`: the original bytes, or with parameters the
-/// transformed image. Parameters are parsed before the store is touched, so a bad
-/// query costs nothing.
+/// transformed image. The signature (when required), the parameters and the limits
+/// are checked before the store is touched, so a bad request costs nothing.
 pub async fn get_image(
     State(state): State<AppState>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response> {
-    state.require(Route::Get)?;
+    let started = tokio::time::Instant::now();
+    state.require(Route::Get, &headers)?;
     let key = keys::key_from_path(uri.path())?;
-    let mut params = Params::parse(uri.query().unwrap_or(""))?;
+    let query = uri.query().unwrap_or("");
+    let mut params = Params::parse(query)?;
     let config = &state.config;
+    let expires = auth::require_signature(config, &key, &query_pairs(query), !params.is_empty())?;
+    let fresh = Freshness::new(&state, expires);
     if let Some(name) = &config.enforced_watermark {
         params.wm = Some(name.clone());
     }
-    pipeline::validate(&params)?;
+    let deadline = started + config.deadline;
+    let limits = Limits {
+        max_input_pixels: config.max_input_pixels,
+        max_input_frames: config.max_input_frames,
+        max_output_side: config.max_output_dimension,
+        max_operations: config.max_operations,
+        deadline: Some(deadline.into_std()),
+    };
+    pipeline::validate(&params, &limits)?;
     let original = state.store.get(&key, config.max_input_bytes).await?;
     let meta = original.meta;
 
     if params.is_empty() {
         let etag = meta.etag.clone();
         if not_modified(&headers, &etag, meta.last_modified) {
-            return Ok(not_modified_response(&state, &etag, meta.last_modified));
+            return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
         }
+        check_output_size(
+            config.max_output_bytes,
+            original.bytes.len(),
+            "The original",
+        )?;
         let mime = codecs::sniff(&original.bytes)
             .map(|f| f.mime())
             .unwrap_or("application/octet-stream");
         return Ok(image_response(
-            &state,
+            &fresh,
             original.bytes,
             mime,
             &etag,
@@ -57,20 +75,21 @@ pub async fn get_image(
         &format!("{}\n{operand_etags}", params.canonical()),
     );
     if not_modified(&headers, &etag, meta.last_modified) {
-        return Ok(not_modified_response(&state, &etag, meta.last_modified));
+        return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
     }
-    let limits = Limits {
-        max_input_pixels: config.max_input_pixels,
-        max_input_frames: config.max_input_frames,
-    };
     let input = original.bytes;
-    let rendered = tokio::task::spawn_blocking(move || {
+    // The pipeline stops itself at the deadline between steps; the timeout answers the
+    // client on time even when one step runs past it.
+    let task = tokio::task::spawn_blocking(move || {
         pipeline::render_with(&input, &params, &limits, &sources)
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("image task failed: {e}")))??;
+    });
+    let rendered = match tokio::time::timeout_at(deadline, task).await {
+        Err(_) => return Err(pipeline::deadline_error(config.deadline)),
+        Ok(joined) => joined.map_err(|e| Error::Internal(format!("image task failed: {e}")))??,
+    };
+    check_output_size(config.max_output_bytes, rendered.bytes.len(), "The result")?;
     Ok(image_response(
-        &state,
+        &fresh,
         Bytes::from(rendered.bytes),
         rendered.mime,
         &etag,
@@ -179,23 +198,53 @@ pub fn variant_etag(source_etag: &str, canonical: &str) -> String {
     format!("{hash:016x}")
 }
 
-fn cache_control(state: &AppState) -> HeaderValue {
-    HeaderValue::from_str(&format!("public, max-age={}", state.config.cache_max_age))
-        .expect("ASCII header")
+/// A response larger than the deployment can return (Lambda: 6 MB of base64) is a
+/// clear 413 rather than a gateway error.
+fn check_output_size(limit: Option<u64>, len: usize, what: &str) -> Result<()> {
+    match limit {
+        Some(max) if len as u64 > max => Err(Error::OutputTooLarge(format!(
+            "{what} is {len} bytes; this deployment returns at most {max} bytes per response. Ask for a smaller size, a lower quality or another format (e.g. ?w=1600&fm=webp)."
+        ))),
+        _ => Ok(()),
+    }
 }
 
-fn not_modified_response(state: &AppState, etag: &str, last_modified: SystemTime) -> Response {
+/// How long caches may keep a response: the configured max-age, shortened so that a
+/// signed URL's response is not served from a cache after the URL expired.
+struct Freshness {
+    max_age: u64,
+}
+
+impl Freshness {
+    fn new(state: &AppState, expires: Option<u64>) -> Freshness {
+        let mut max_age = state.config.cache_max_age;
+        if let Some(at) = expires {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or(Duration::ZERO)
+                .as_secs();
+            max_age = max_age.min(at.saturating_sub(now));
+        }
+        Freshness { max_age }
+    }
+}
+
+fn cache_control(fresh: &Freshness) -> HeaderValue {
+    HeaderValue::from_str(&format!("public, max-age={}", fresh.max_age)).expect("ASCII header")
+}
+
+fn not_modified_response(fresh: &Freshness, etag: &str, last_modified: SystemTime) -> Response {
     let mut r = Response::new(Body::empty());
     *r.status_mut() = StatusCode::NOT_MODIFIED;
     let h = r.headers_mut();
     h.insert(header::ETAG, quoted(etag));
     h.insert(header::LAST_MODIFIED, http_date(last_modified));
-    h.insert(header::CACHE_CONTROL, cache_control(state));
+    h.insert(header::CACHE_CONTROL, cache_control(fresh));
     r
 }
 
 fn image_response(
-    state: &AppState,
+    fresh: &Freshness,
     bytes: Bytes,
     mime: &'static str,
     etag: &str,
@@ -208,6 +257,6 @@ fn image_response(
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::ETAG, quoted(etag));
     h.insert(header::LAST_MODIFIED, http_date(last_modified));
-    h.insert(header::CACHE_CONTROL, cache_control(state));
+    h.insert(header::CACHE_CONTROL, cache_control(fresh));
     r
 }

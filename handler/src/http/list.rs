@@ -2,7 +2,7 @@ use super::{query_pairs, AppState};
 use crate::config::Route;
 use crate::error::{Error, Result};
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -34,8 +34,12 @@ struct Entry {
 
 /// `GET /?prefix=&max-keys=&continuation-token=`: a JSON array of objects. When more
 /// remain, the `X-Next-Continuation-Token` header holds the token for the next page.
-pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
-    state.require(Route::List)?;
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    state.require(Route::List, &headers)?;
     let mut prefix = String::new();
     let mut token = None;
     let mut max_keys = 1000u32;

@@ -1,5 +1,6 @@
 //! The router: four routes plus the health check, thin handlers one file each.
 
+mod cors;
 mod delete;
 mod get;
 mod health;
@@ -31,16 +32,16 @@ impl AppState {
         }
     }
 
-    /// Refuses a route this deployment switched off, as if it were not deployed.
-    fn require(&self, route: Route) -> Result<()> {
-        if self.config.route_enabled(route) {
-            Ok(())
-        } else {
-            Err(Error::NotFound(format!(
+    /// Refuses a route this deployment switched off, as if it were not deployed, and a
+    /// management request without a valid bearer token (before its body is read).
+    fn require(&self, route: Route, headers: &HeaderMap) -> Result<()> {
+        if !self.config.route_enabled(route) {
+            return Err(Error::NotFound(format!(
                 "The '{}' route is disabled on this deployment.",
                 route.name()
-            )))
+            )));
         }
+        crate::auth::require_token(&self.config, route, headers)
     }
 }
 
@@ -70,11 +71,15 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::cors,
+        ))
         .with_state(state)
 }
 
 /// `key=value` pairs of a raw query, each percent-decoded once (`+` is a space).
-pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|s| !s.is_empty())

@@ -129,7 +129,7 @@ pub async fn upload(
     headers: HeaderMap,
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Success<UploadBody>>> {
-    state.require(Route::Upload)?;
+    state.require(Route::Upload, &headers)?;
     let folder = keys::folder_from_path(uri.path())?;
     let multipart = multipart.map_err(|e| {
         Error::bad_request(

@@ -94,7 +94,10 @@ pub fn fs_store(dir: &std::path::Path) -> DynStore {
     Arc::new(FsStore::open(dir).unwrap())
 }
 
-pub fn app_with(store: DynStore, config: Config) -> Router {
+/// The router as the local server runs it: with no write tokens configured, the
+/// management routes stay open (tests of the token checks build their own).
+pub fn app_with(store: DynStore, mut config: Config) -> Router {
+    config.open_without_tokens = true;
     router(AppState::new(store, config))
 }
 

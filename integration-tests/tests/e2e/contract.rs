@@ -2,7 +2,7 @@
 //! revalidation.
 
 use crate::{test, Svc, Test, SOURCES};
-use integration_tests::{png, samples, Method};
+use integration_tests::{png, samples, Method, Service, Settings};
 
 pub fn tests() -> Vec<Test> {
     vec![
@@ -22,6 +22,7 @@ pub fn tests() -> Vec<Test> {
         test!(delete_bad_bodies_are_400),
         test!(missing_and_bad_keys),
         test!(unsupported_method_is_405),
+        test!(writes_need_the_bearer_token),
     ]
 }
 
@@ -514,4 +515,41 @@ async fn unsupported_method_is_405(svc: Svc) {
         )
         .await;
     res.expect_error(405, "method-not-allowed");
+}
+
+/// With a token configured (IMAGE_SERVICE_TOKEN), the management routes refuse requests
+/// without it (401) or with another one (403) and change nothing.
+async fn writes_need_the_bearer_token(svc: Svc) {
+    if svc.settings.token.is_none() {
+        println!("    (no IMAGE_SERVICE_TOKEN: the service under test runs without tokens)");
+        return;
+    }
+    let anonymous = Service::new(Settings {
+        token: None,
+        ..svc.settings.clone()
+    });
+    let wrong = Service::new(Settings {
+        token: Some("not-the-token-0123456789".into()),
+        ..svc.settings.clone()
+    });
+    let img = png(8, 8, 3);
+    let folder = svc.path("auth");
+    for (client, status, code) in [
+        (&anonymous, 401, "unauthorized"),
+        (&wrong, 403, "invalid-token"),
+    ] {
+        client
+            .upload(&folder, &[("data", Some("x.png"), &img)])
+            .await
+            .expect_error(status, code);
+        client
+            .delete_raw(&svc.path("src"), r#"{"images":["cat.jpg"]}"#)
+            .await
+            .expect_error(status, code);
+        client.get("/").await.expect_error(status, code);
+    }
+    svc.get(&svc.path("auth/x.png")).await.expect(404);
+    svc.get(&svc.path("src/cat.jpg")).await.expect(200);
+    // Images stay readable without a token.
+    anonymous.get(&svc.path("src/cat.jpg")).await.expect(200);
 }

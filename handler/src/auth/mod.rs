@@ -1,0 +1,179 @@
+//! Who may do what: signed URLs for reading ([`signing`]) and bearer tokens for the
+//! management routes ([`tokens`]). The route handlers call [`require_signature`] and
+//! [`require_token`] first, before any parameter or store work.
+
+pub mod signing;
+pub mod tokens;
+
+use crate::config::{Config, Route};
+use crate::error::{Error, Result};
+use axum::http::{header, HeaderMap};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// IMAGE_SERVICE_SIGNING.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningMode {
+    /// Signatures are neither required nor checked.
+    Off,
+    /// Every transformed GET (and original GETs when `sign_originals`) carries a valid
+    /// signature.
+    Required,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Checks a GET's signature when the configuration asks for one. Returns the expiry
+/// the signature carried (responses must not be cached past it).
+pub fn require_signature(
+    config: &Config,
+    key: &str,
+    pairs: &[(String, String)],
+    transformed: bool,
+) -> Result<Option<u64>> {
+    if config.signing == SigningMode::Off || !(transformed || config.sign_originals) {
+        return Ok(None);
+    }
+    match signing::verify(&config.signing_keys, key, pairs, now()) {
+        Ok(v) => Ok(v.expires),
+        Err(signing::Refusal::Invalid(message)) => Err(Error::forbidden(
+            "invalid-signature",
+            format!("Invalid signature: {message}"),
+        )),
+        Err(signing::Refusal::Expired { expired_at }) => Err(Error::forbidden(
+            "expired",
+            format!("This signed URL expired at {expired_at} (Unix time)."),
+        )),
+    }
+}
+
+/// Whether `route` needs a bearer token under this configuration.
+pub fn needs_token(config: &Config, route: Route) -> bool {
+    match route {
+        Route::Upload | Route::Delete => true,
+        Route::List => config.list_requires_token,
+        Route::Get => false,
+    }
+}
+
+/// Checks the `Authorization: Bearer` credential of a management request.
+pub fn require_token(config: &Config, route: Route, headers: &HeaderMap) -> Result<()> {
+    if !needs_token(config, route) {
+        return Ok(());
+    }
+    if config.write_tokens.is_empty() {
+        if config.open_without_tokens {
+            return Ok(());
+        }
+        return Err(Error::forbidden(
+            "writes-disabled",
+            format!(
+                "The '{}' route needs a bearer token, and this deployment has none configured (IMAGE_SERVICE_WRITE_TOKENS).",
+                route.name()
+            ),
+        ));
+    }
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(token) = tokens::bearer(presented) else {
+        return Err(Error::Unauthorized(format!(
+            "The '{}' route needs 'Authorization: Bearer <token>'.",
+            route.name()
+        )));
+    };
+    if config.write_tokens.accepts(token) {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "invalid-token",
+            "The bearer token is not valid for this deployment.",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn config(tokens: &str, open: bool) -> Config {
+        Config {
+            write_tokens: tokens::WriteTokens::parse(tokens).unwrap(),
+            open_without_tokens: open,
+            ..Config::default()
+        }
+    }
+
+    fn with_auth(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn tokens_guard_writes_and_the_listing() {
+        let c = config("tok-aaaaaaaaaaaaaaaa", false);
+        let none = HeaderMap::new();
+        for route in [Route::Upload, Route::Delete, Route::List] {
+            assert_eq!(
+                require_token(&c, route, &none).unwrap_err().code(),
+                "unauthorized"
+            );
+            assert_eq!(
+                require_token(&c, route, &with_auth("Bearer wrong-wrong-wrong"))
+                    .unwrap_err()
+                    .code(),
+                "invalid-token"
+            );
+            require_token(&c, route, &with_auth("Bearer tok-aaaaaaaaaaaaaaaa")).unwrap();
+        }
+        require_token(&c, Route::Get, &none).unwrap();
+        let c = Config {
+            list_requires_token: false,
+            ..c
+        };
+        require_token(&c, Route::List, &none).unwrap();
+    }
+
+    #[test]
+    fn no_tokens_means_open_locally_and_closed_on_lambda() {
+        let none = HeaderMap::new();
+        require_token(&config("", true), Route::Upload, &none).unwrap();
+        let e = require_token(&config("", false), Route::Upload, &none).unwrap_err();
+        assert_eq!((e.status().as_u16(), e.code()), (403, "writes-disabled"));
+    }
+
+    #[test]
+    fn signatures_only_when_configured() {
+        let keys = signing::parse_keys("k:0123456789abcdef").unwrap();
+        let pairs = crate::http::query_pairs("w=10");
+        let off = Config::default();
+        assert_eq!(
+            require_signature(&off, "a.jpg", &pairs, true).unwrap(),
+            None
+        );
+        let on = Config {
+            signing: SigningMode::Required,
+            signing_keys: keys.clone(),
+            ..Config::default()
+        };
+        let e = require_signature(&on, "a.jpg", &pairs, true).unwrap_err();
+        assert_eq!((e.status().as_u16(), e.code()), (403, "invalid-signature"));
+        // Originals only when configured.
+        require_signature(&on, "a.jpg", &[], false).unwrap();
+        let originals = Config {
+            sign_originals: true,
+            ..on.clone()
+        };
+        assert!(require_signature(&originals, "a.jpg", &[], false).is_err());
+        let signed = signing::sign(&keys, "a.jpg", &pairs, Some(1)).unwrap();
+        let query = crate::http::query_pairs(signed.split_once('?').unwrap().1);
+        let e = require_signature(&on, "a.jpg", &query, true).unwrap_err();
+        assert_eq!(e.code(), "expired");
+    }
+}

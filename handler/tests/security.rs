@@ -1,0 +1,372 @@
+//! Signed URLs, bearer tokens, CORS and the request limits, through `Router::oneshot`.
+//! URLs here are signed by two independent implementations of the scheme, the README's
+//! Python and JavaScript examples (tools/signing/), as well as by our own signer.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::*;
+use image_service::auth::signing::{parse_keys, sign};
+use image_service::auth::tokens::WriteTokens;
+use image_service::auth::SigningMode;
+use image_service::config::CorsOrigins;
+use image_service::storage::DynStore;
+use image_service::{router, AppState, Config};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const KEYS: &str = "current:secret-current-0123456789,previous:secret-previous-0123456789";
+const TOKEN: &str = "tok-0123456789abcdef";
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: DynStore,
+    app: axum::Router,
+}
+
+/// A store holding `cat.png` and `a b/ü.png`, served with `config` exactly as given
+/// (no test-only opening of the management routes).
+async fn fixture(config: Config) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fs_store(dir.path());
+    for key in ["cat.png", "a b/ü.png"] {
+        store
+            .put_if_absent(key, png(64, 48).into(), "image/png")
+            .await
+            .unwrap();
+    }
+    let app = router(AppState::new(store.clone(), config));
+    Fixture {
+        _dir: dir,
+        store,
+        app,
+    }
+}
+
+fn signing_config() -> Config {
+    Config {
+        signing: SigningMode::Required,
+        signing_keys: parse_keys(KEYS).unwrap(),
+        ..Config::default()
+    }
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs one of the independent signers: `python3 sign.py` or `node sign.mjs`.
+fn sign_externally(program: &str, script: &str, key: &str, url: &str, exp: Option<u64>) -> String {
+    let mut cmd = Command::new(program);
+    cmd.arg(repo().join("tools/signing").join(script))
+        .arg(key)
+        .arg(url);
+    if let Some(e) = exp {
+        cmd.arg(e.to_string());
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} (needed by this test): {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[tokio::test]
+async fn urls_signed_by_python_and_javascript_are_accepted() {
+    let f = fixture(signing_config()).await;
+    let key = "current:secret-current-0123456789";
+    let url = "/a%20b/%C3%BC.png?w=32&bg=%23ff000080&f=contain&h=10&v=3";
+    for (program, script) in [("python3", "sign.py"), ("node", "sign.mjs")] {
+        for exp in [None, Some(now() + 3600)] {
+            let signed = sign_externally(program, script, key, url, exp);
+            let r = send(&f.app, get(&signed)).await;
+            assert_eq!(r.status, 200, "{script} {signed}: {:?}", r.body);
+            assert_eq!(r.header("content-type"), Some("image/png"));
+            // The previous key still verifies while it is configured (rotation).
+            let old = sign_externally(
+                program,
+                script,
+                "previous:secret-previous-0123456789",
+                url,
+                exp,
+            );
+            assert_eq!(send(&f.app, get(&old)).await.status, 200, "{old}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn unsigned_tampered_and_expired_urls_are_refused() {
+    let f = fixture(signing_config()).await;
+    let keys = parse_keys(KEYS).unwrap();
+    let pairs = image_service::http::query_pairs("w=32");
+    let signed = sign(&keys, "cat.png", &pairs, Some(now() + 600)).unwrap();
+    assert_eq!(send(&f.app, get(&signed)).await.status, 200);
+
+    for url in [
+        "/cat.png?w=32".to_string(),
+        signed.replace("w=32", "w=33"),
+        format!("{signed}&h=10"),
+        signed.replace("kid=current", "kid=nobody"),
+        signed.replace("s=", "s=x"),
+    ] {
+        let r = send(&f.app, get(&url)).await;
+        assert_eq!(r.status, 403, "{url}");
+        assert_eq!(r.error_code(), "invalid-signature", "{url}");
+    }
+    let expired = sign(&keys, "cat.png", &pairs, Some(now() - 1)).unwrap();
+    let r = send(&f.app, get(&expired)).await;
+    assert_eq!((r.status, r.error_code().as_str()), (403, "expired"));
+    // Originals stay public unless configured otherwise.
+    assert_eq!(send(&f.app, get("/cat.png")).await.status, 200);
+}
+
+#[tokio::test]
+async fn signatures_do_not_change_the_variant_and_bound_its_cache_life() {
+    let f = fixture(signing_config()).await;
+    let keys = parse_keys(KEYS).unwrap();
+    let pairs = image_service::http::query_pairs("w=32&fm=webp");
+    let a = send(
+        &f.app,
+        get(&sign(&keys, "cat.png", &pairs, Some(now() + 120)).unwrap()),
+    )
+    .await;
+    let b = send(&f.app, get(&sign(&keys, "cat.png", &pairs, None).unwrap())).await;
+    assert_eq!((a.status, b.status), (200, 200));
+    // Same variant, same ETag: `s`, `kid` and `exp` are not part of the cache key.
+    assert_eq!(a.header("etag"), b.header("etag"));
+    assert_eq!(a.body, b.body);
+    let max_age: u64 = a
+        .header("cache-control")
+        .and_then(|c| c.strip_prefix("public, max-age="))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(max_age <= 120 && max_age > 100, "{max_age}");
+    assert_eq!(b.header("cache-control"), Some("public, max-age=2592000"));
+}
+
+#[tokio::test]
+async fn originals_can_require_signatures_too() {
+    let f = fixture(Config {
+        sign_originals: true,
+        ..signing_config()
+    })
+    .await;
+    let r = send(&f.app, get("/cat.png")).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "invalid-signature")
+    );
+    let keys = parse_keys(KEYS).unwrap();
+    let signed = sign(&keys, "cat.png", &[], None).unwrap();
+    assert_eq!(send(&f.app, get(&signed)).await.status, 200);
+}
+
+fn with_token(mut req: Request<Body>, token: &str) -> Request<Body> {
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    req
+}
+
+async fn keys_in(store: &DynStore) -> Vec<String> {
+    let mut keys: Vec<String> = store
+        .list("", None, 1000)
+        .await
+        .unwrap()
+        .objects
+        .into_iter()
+        .map(|o| o.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn management_routes_need_a_valid_bearer_token() {
+    let f = fixture(Config {
+        write_tokens: WriteTokens::parse(TOKEN).unwrap(),
+        ..Config::default()
+    })
+    .await;
+    let before = keys_in(&f.store).await;
+    let upload = || upload_request("/new", multipart(&[("data", Some("x.png"), &png(4, 4))]));
+    let delete = || delete_request("/", r#"{"images":["cat.png"]}"#);
+
+    let r = send(&f.app, upload()).await;
+    assert_eq!((r.status, r.error_code().as_str()), (401, "unauthorized"));
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    let r = send(&f.app, with_token(upload(), "tok-wrong-wrong-wrong")).await;
+    assert_eq!((r.status, r.error_code().as_str()), (403, "invalid-token"));
+    let r = send(&f.app, delete()).await;
+    assert_eq!(r.status, 401);
+    let r = send(&f.app, with_token(delete(), "Bearer")).await;
+    assert_eq!(r.status, 403);
+    let r = send(&f.app, get("/")).await;
+    assert_eq!(r.status, 401);
+    // Nothing changed by the refused requests; the body was never needed.
+    assert_eq!(keys_in(&f.store).await, before);
+
+    assert_eq!(send(&f.app, with_token(get("/"), TOKEN)).await.status, 200);
+    assert_eq!(send(&f.app, with_token(upload(), TOKEN)).await.status, 200);
+    assert_eq!(send(&f.app, with_token(delete(), TOKEN)).await.status, 200);
+    assert_eq!(
+        keys_in(&f.store).await,
+        vec!["a b/ü.png".to_string(), "new/x.png".to_string()]
+    );
+    // Reading images never needs a token.
+    assert_eq!(send(&f.app, get("/new/x.png")).await.status, 200);
+}
+
+#[tokio::test]
+async fn listing_can_stay_public() {
+    let f = fixture(Config {
+        write_tokens: WriteTokens::parse(TOKEN).unwrap(),
+        list_requires_token: false,
+        ..Config::default()
+    })
+    .await;
+    assert_eq!(send(&f.app, get("/")).await.status, 200);
+}
+
+#[tokio::test]
+async fn without_tokens_a_deployment_refuses_writes() {
+    // The Lambda's configuration: no tokens, open_without_tokens = false.
+    let f = fixture(Config::default()).await;
+    let r = send(
+        &f.app,
+        upload_request("/new", multipart(&[("data", Some("x.png"), &png(4, 4))])),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "writes-disabled")
+    );
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("IMAGE_SERVICE_WRITE_TOKENS"));
+    assert_eq!(keys_in(&f.store).await.len(), 2);
+}
+
+fn preflight(origin: &str, method: &str) -> Request<Body> {
+    Request::options("/new")
+        .header("origin", origin)
+        .header("access-control-request-method", method)
+        .header("access-control-request-headers", "authorization")
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cors_answers_only_configured_origins() {
+    let f = fixture(Config {
+        cors_origins: CorsOrigins::List(vec!["https://cms.example.com".into()]),
+        open_without_tokens: true,
+        ..Config::default()
+    })
+    .await;
+    let r = send(&f.app, preflight("https://cms.example.com", "POST")).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://cms.example.com")
+    );
+    assert!(r
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("DELETE"));
+    assert!(r
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("Authorization"));
+    let r = send(&f.app, preflight("https://evil.example.com", "POST")).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (403, "origin-not-allowed")
+    );
+    assert_eq!(r.header("access-control-allow-origin"), None);
+
+    let mut req = get("/cat.png");
+    req.headers_mut()
+        .insert("origin", "https://cms.example.com".parse().unwrap());
+    let r = send(&f.app, req).await;
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://cms.example.com")
+    );
+    assert_eq!(r.header("vary"), Some("Origin"));
+    let mut req = get("/cat.png");
+    req.headers_mut()
+        .insert("origin", "https://evil.example.com".parse().unwrap());
+    let r = send(&f.app, req).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), None);
+
+    // Without configured origins there are no CORS headers at all.
+    let f = fixture(Config::default()).await;
+    let r = send(&f.app, preflight("https://cms.example.com", "POST")).await;
+    assert_eq!(r.header("access-control-allow-origin"), None);
+    assert_ne!(r.status, 204);
+}
+
+#[tokio::test]
+async fn limits_answer_clear_errors() {
+    let f = fixture(Config {
+        max_operations: 2,
+        ..Config::default()
+    })
+    .await;
+    let r = send(&f.app, get("/cat.png?w=10&bl=1&ng=true")).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (400, "too-many-operations")
+    );
+
+    let f = fixture(Config {
+        max_output_bytes: Some(200),
+        ..Config::default()
+    })
+    .await;
+    for url in ["/cat.png", "/cat.png?fm=png&ll=true"] {
+        let r = send(&f.app, get(url)).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (413, "output-too-large"),
+            "{url}"
+        );
+    }
+    assert_eq!(send(&f.app, get("/cat.png?w=2&fm=gif")).await.status, 200);
+
+    let f = fixture(Config {
+        max_output_dimension: 100,
+        ..Config::default()
+    })
+    .await;
+    let r = send(&f.app, get("/cat.png?ex=40")).await;
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (413, "image-too-large")
+    );
+
+    let f = fixture(Config {
+        deadline: Duration::from_millis(1),
+        ..Config::default()
+    })
+    .await;
+    let r = send(&f.app, get("/cat.png?w=32&bl=3")).await;
+    assert_eq!((r.status, r.error_code().as_str()), (503, "timeout"));
+}
