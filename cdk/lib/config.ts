@@ -22,6 +22,26 @@ export const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
  * (4/3 growth), so uploads above about 4.5 MiB never reach the function.
  */
 export const LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES = Math.floor(((6 * 1024 * 1024 - 32 * 1024) * 3) / 4);
+/**
+ * Largest response body the Lambda may produce: the 6 MB response limit applies to the
+ * base64-encoded body API Gateway receives, so about 4.5 MB of image bytes fit.
+ */
+export const LAMBDA_MAX_OUTPUT_BYTES = 4_500_000;
+/** The Lambda timeout must leave room for the processing deadline below it. */
+export const MIN_LAMBDA_TIMEOUT_SECONDS = 2;
+
+/**
+ * The per-request processing deadline the Lambda gets (IMAGE_SERVICE_DEADLINE_MS): 1.5 s below
+ * the function timeout, so the Lambda answers with its own error (and its own log line)
+ * instead of being killed; at least 1 s.
+ */
+export function processingDeadlineMs(timeoutSeconds: number): number {
+  return Math.max(1000, timeoutSeconds * 1000 - 1500);
+}
+
+/** Signed-URL modes the Lambda knows (IMAGE_SERVICE_SIGNING). */
+export const SIGNING_MODES = ['off', 'required'] as const;
+export type SigningMode = (typeof SIGNING_MODES)[number];
 
 export interface LambdaSettings {
   readonly memoryMb: number;
@@ -33,6 +53,18 @@ export interface LambdaSettings {
 export interface LimitSettings {
   readonly maxUploadBytes: number;
   readonly maxInputPixels: number;
+  readonly maxInputBytes: number;
+  readonly maxInputFrames: number;
+  readonly maxOutputBytes: number;
+  readonly maxOutputDimension: number;
+  readonly maxOperations: number;
+}
+
+export interface SigningSettings {
+  /** `required`: transformed GETs need a valid HMAC-SHA256 signature (s, exp, kid). */
+  readonly mode: SigningMode;
+  /** Also require signatures on GETs of originals (no query string). */
+  readonly originals: boolean;
 }
 
 export interface CacheSettings {
@@ -88,7 +120,12 @@ export interface StageSettings {
   readonly api: ApiSettings;
   readonly cloudfront: CloudFrontSettings;
   readonly alarms: AlarmSettings;
+  readonly signing: SigningSettings;
+  /** GET / (listing) needs a write token. */
+  readonly listRequiresToken: boolean;
   readonly secretsId?: string;
+  /** Pins the secret version the dynamic references resolve (forces re-resolution when changed). */
+  readonly secretsVersionId?: string;
 }
 
 export class ConfigError extends Error {
@@ -109,6 +146,7 @@ const ACM_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[A-Za-z0
 const SNS_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const WAF_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[a-f0-9-]+$/;
 const SECRET_ID = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
+const SECRET_VERSION_ID = /^[A-Za-z0-9-]{32,64}$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 type Json = Record<string, unknown>;
@@ -256,7 +294,7 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
   const l = r.object('lambda');
   const lambda: LambdaSettings = {
     memoryMb: l.int('memoryMb', 1769, 128, 10240) ?? 0,
-    timeoutSeconds: l.int('timeoutSeconds', 29, 1, MAX_LAMBDA_TIMEOUT_SECONDS) ?? 0,
+    timeoutSeconds: l.int('timeoutSeconds', 29, MIN_LAMBDA_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS) ?? 0,
     reservedConcurrency: l.optionalInt('reservedConcurrency', 1, 10000),
     rustLog: l.string('rustLog', /^[A-Za-z0-9_=,:.-]+$/, 'must be a RUST_LOG filter such as info', true) ?? 'info',
   };
@@ -266,6 +304,11 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
   const limits: LimitSettings = {
     maxUploadBytes: lim.int('maxUploadBytes', 4 * 1024 * 1024, 1, API_GATEWAY_MAX_PAYLOAD_BYTES) ?? 0,
     maxInputPixels: lim.int('maxInputPixels', 50_000_000, 1, 1_000_000_000) ?? 0,
+    maxInputBytes: lim.int('maxInputBytes', 32 * 1024 * 1024, 1, 10 * 1024 * 1024 * 1024) ?? 0,
+    maxInputFrames: lim.int('maxInputFrames', 500, 1, 100_000) ?? 0,
+    maxOutputBytes: lim.int('maxOutputBytes', LAMBDA_MAX_OUTPUT_BYTES, 1, LAMBDA_MAX_OUTPUT_BYTES) ?? 0,
+    maxOutputDimension: lim.int('maxOutputDimension', 16384, 1, 65535) ?? 0,
+    maxOperations: lim.int('maxOperations', 16, 1, 1000) ?? 0,
   };
   lim.done();
 
@@ -336,7 +379,37 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
     r.error('alarms', 'edgeSnsTopicArn must be in us-east-1, where CloudFront metrics and their alarms live');
   }
 
+  const sg = r.object('signing');
+  const mode = sg.string('mode', new RegExp(`^(${SIGNING_MODES.join('|')})$`), `must be one of ${SIGNING_MODES.join(', ')}`, true) ?? 'off';
+  const signing: SigningSettings = {
+    mode: mode as SigningMode,
+    originals: sg.bool('originals', false),
+  };
+  sg.done();
+  const listRequiresToken = r.bool('listRequiresToken', true);
+
   const secretsId = r.string('secretsId', SECRET_ID, 'must be a Secrets Manager secret name or ARN', true);
+  const secretsVersionId = r.string('secretsVersionId', SECRET_VERSION_ID, 'must be a Secrets Manager version id (32-64 letters, digits and hyphens)', true);
+  if (secretsVersionId && !secretsId) r.error('secretsVersionId', 'is set but secretsId is not');
+
+  // The Lambda refuses what it has no secret for, so a stage that would deploy a route nobody
+  // can use is a settings error rather than a surprise after deploy.
+  const secretsMissing = (raw as Json).secretsId === undefined || (raw as Json).secretsId === null;
+  if (secretsMissing) {
+    const writeRoutes = routes.filter((x) => x === 'upload' || x === 'delete');
+    if (writeRoutes.length > 0) {
+      r.error('secretsId', `is required when routes include ${writeRoutes.join(' and ')}: the Lambda refuses writes without write tokens (the secret's "writeTokens" field); add the secret, or drop ${writeRoutes.join(' and ')} from routes`);
+    }
+    if (routes.includes('list') && listRequiresToken) {
+      r.error('secretsId', 'is required when routes include list and listRequiresToken is true (the default): the Lambda refuses listing without write tokens; add the secret, set listRequiresToken to false, or drop list from routes');
+    }
+    if (signing.mode === 'required') {
+      r.error('signing', 'mode "required" needs secretsId: the signing keys come from the secret\'s "signingKeys" field');
+    }
+  }
+  if (signing.originals && signing.mode !== 'required') {
+    r.error('signing', 'originals=true has no effect unless mode is "required"');
+  }
 
   r.done();
 
@@ -361,7 +434,10 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
     api,
     cloudfront,
     alarms,
+    signing,
+    listRequiresToken,
     secretsId,
+    secretsVersionId,
   };
 }
 

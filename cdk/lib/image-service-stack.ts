@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
@@ -9,10 +9,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES, Route, StageSettings } from './config';
+import { LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES, processingDeadlineMs, Route, StageSettings } from './config';
 import { createServiceFunction, WATERMARKS_DIR_ON_LAMBDA, watermarkFiles } from './lambda-package';
 import { acknowledgeFindings } from './nag';
 
@@ -24,6 +23,9 @@ export interface ImageServiceStackProps extends StackProps {
   readonly manifestPath: string;
 }
 
+/** CloudFront path pattern of the listing behaviour: exactly `/` (no wildcard). */
+export const LISTING_PATH_PATTERN = '/';
+
 /** Which API Gateway methods each route needs. */
 export const ROUTE_METHODS: Record<Route, { resource: '/' | '/{proxy+}'; methods: string[] }> = {
   list: { resource: '/', methods: ['GET'] },
@@ -31,6 +33,36 @@ export const ROUTE_METHODS: Record<Route, { resource: '/' | '/{proxy+}'; methods
   upload: { resource: '/{proxy+}', methods: ['POST'] },
   delete: { resource: '/{proxy+}', methods: ['DELETE'] },
 };
+
+/** Fields of the stage secret's JSON SecretString, each filling one Lambda variable. */
+export const SECRET_FIELDS = {
+  writeTokens: 'IMAGE_SERVICE_WRITE_TOKENS',
+  signingKeys: 'IMAGE_SERVICE_SIGNING_KEYS',
+} as const;
+
+/**
+ * Viewer-request CloudFront Function of the default behaviour when writes are enabled: reads
+ * never carry Authorization, so the header that the cache key names (to reach the Lambda on
+ * POST and DELETE) is always absent on GET and HEAD, and cached images never vary on it.
+ */
+export const STRIP_AUTHORIZATION_ON_READS = `function handler(event) {
+  var request = event.request;
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    delete request.headers['authorization'];
+  }
+  return request;
+}
+`;
+
+/** Which secret fields a stage needs: write tokens for writes or a token-guarded listing, keys for signing. */
+export function secretFieldsFor(s: StageSettings): (keyof typeof SECRET_FIELDS)[] {
+  if (!s.secretsId) return [];
+  const fields: (keyof typeof SECRET_FIELDS)[] = [];
+  const tokensUsed = s.routes.includes('upload') || s.routes.includes('delete') || (s.routes.includes('list') && s.listRequiresToken);
+  if (tokensUsed) fields.push('writeTokens');
+  if (s.signing.mode === 'required') fields.push('signingKeys');
+  return fields;
+}
 
 function retention(days: number): logs.RetentionDays {
   return days as logs.RetentionDays;
@@ -173,18 +205,30 @@ export class ImageServiceStack extends Stack {
       IMAGE_SERVICE_CACHE_MAX_AGE: String(s.cache.browserMaxAgeSeconds),
       IMAGE_SERVICE_MAX_UPLOAD_BYTES: String(s.limits.maxUploadBytes),
       IMAGE_SERVICE_MAX_INPUT_PIXELS: String(s.limits.maxInputPixels),
+      IMAGE_SERVICE_MAX_INPUT_BYTES: String(s.limits.maxInputBytes),
+      IMAGE_SERVICE_MAX_INPUT_FRAMES: String(s.limits.maxInputFrames),
+      IMAGE_SERVICE_MAX_OUTPUT_BYTES: String(s.limits.maxOutputBytes),
+      IMAGE_SERVICE_MAX_OUTPUT_DIMENSION: String(s.limits.maxOutputDimension),
+      IMAGE_SERVICE_MAX_OPERATIONS: String(s.limits.maxOperations),
+      IMAGE_SERVICE_DEADLINE_MS: String(processingDeadlineMs(s.lambda.timeoutSeconds)),
       IMAGE_SERVICE_ROUTES: s.routes.join(','),
       IMAGE_SERVICE_CORS_ORIGINS: s.corsOrigins.join(','),
+      IMAGE_SERVICE_SIGNING: s.signing.mode,
+      IMAGE_SERVICE_SIGN_ORIGINALS: String(s.signing.originals),
+      IMAGE_SERVICE_LIST_REQUIRES_TOKEN: String(s.listRequiresToken),
       IMAGE_SERVICE_WATERMARKS_DIR: WATERMARKS_DIR_ON_LAMBDA,
       AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
       RUST_LOG: s.lambda.rustLog,
     };
-    if (s.secretsId) {
-      const secret = s.secretsId.startsWith('arn:')
-        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ServiceSecrets', s.secretsId)
-        : secretsmanager.Secret.fromSecretNameV2(this, 'ServiceSecrets', s.secretsId);
-      secret.grantRead(role);
-      environment.IMAGE_SERVICE_SECRETS_ID = s.secretsId;
+    // Secrets arrive as CloudFormation dynamic references ({{resolve:secretsmanager:...}}),
+    // resolved at deploy time into the function configuration: no Secrets Manager call on a cold
+    // start, hence no IAM permission on the secret. The resolved values are readable by anyone
+    // allowed lambda:GetFunctionConfiguration on this function (see README).
+    for (const field of secretFieldsFor(s)) {
+      environment[SECRET_FIELDS[field]] = SecretValue.secretsManager(s.secretsId!, {
+        jsonField: field,
+        versionId: s.secretsVersionId,
+      }).unsafeUnwrap();
     }
 
     this.function = createServiceFunction(this, 'Function', {
@@ -239,12 +283,13 @@ export class ImageServiceStack extends Stack {
       const target = resource === '/' ? this.api.root : (proxy ??= this.api.root.addResource('{proxy+}'));
       for (const method of methods) target.addMethod(method, integration);
     }
-    if (proxy && writes && s.corsOrigins.length > 0) {
-      // Browser preflight for uploads and deletes, answered by API Gateway itself:
-      // Access-Control-Allow-Origin only ever names one of the stage's origins.
-      const preflight = proxy.addCorsPreflight({
+    // Browser preflights, answered by API Gateway itself: Access-Control-Allow-Origin only ever
+    // names one of the stage's origins. For uploads and deletes on /{proxy+}, and for the
+    // listing on / when it needs a token (Authorization makes the request non-simple).
+    const addPreflight = (target: apigw.IResource, resource: '/' | '/{proxy+}') => {
+      const preflight = target.addCorsPreflight({
         allowOrigins: s.corsOrigins,
-        allowMethods: s.routes.flatMap((r) => ROUTE_METHODS[r].resource === '/{proxy+}' ? ROUTE_METHODS[r].methods : []),
+        allowMethods: s.routes.flatMap((r) => ROUTE_METHODS[r].resource === resource ? ROUTE_METHODS[r].methods : []),
         allowHeaders: ['Content-Type', 'Authorization'],
         maxAge: Duration.hours(1),
       });
@@ -253,13 +298,31 @@ export class ImageServiceStack extends Stack {
       const cfnPreflight = preflight.node.defaultChild as apigw.CfnMethod;
       cfnPreflight.addPropertyOverride('Integration.ContentHandling', 'CONVERT_TO_TEXT');
       cfnPreflight.addPropertyOverride('Integration.IntegrationResponses.0.ContentHandling', 'CONVERT_TO_TEXT');
-    }
+    };
+    if (proxy && writes && s.corsOrigins.length > 0) addPreflight(proxy, '/{proxy+}');
+    const listingPreflight = routes.has('list') && s.listRequiresToken && s.corsOrigins.length > 0;
+    if (listingPreflight) addPreflight(this.api.root, '/');
 
     // ---- CloudFront ----------------------------------------------------------------------
+    // The cache key holds every query string, so each transformation (and each signature:
+    // s, exp, kid) is its own cache entry. Headers in it:
+    // - Origin, with CORS origins: the Lambda answers CORS itself, per origin (with Vary: Origin,
+    //   which CloudFront does not act on), so a response cached for one origin must not be
+    //   served to another.
+    // - Authorization, with writes: a header in the cache key is the one way CloudFront forwards
+    //   Authorization on a cached behaviour (an origin request policy cannot list it). POST and
+    //   DELETE are never cached, so for them this only forwards the header; on GET and HEAD a
+    //   viewer-request function removes it first, so cached reads never vary on it (and never
+    //   pass a token to the Lambda).
+    const cacheKeyHeaders = [...(writes ? ['Authorization'] : []), ...(s.corsOrigins.length > 0 ? ['Origin'] : [])];
     const cachePolicy = new cloudfront.CachePolicy(this, 'ImageCachePolicy', {
-      comment: `image-service ${s.name}: every query string variant cached separately`,
+      comment: `image-service ${s.name}: every query string variant cached separately`
+        + (s.corsOrigins.length > 0 ? '; per CORS origin' : '')
+        + (writes ? '; Authorization only reaches writes' : ''),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      headerBehavior: cacheKeyHeaders.length > 0
+        ? cloudfront.CacheHeaderBehavior.allowList(...cacheKeyHeaders)
+        : cloudfront.CacheHeaderBehavior.none(),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
       defaultTtl: Duration.seconds(s.cache.defaultTtlSeconds),
       minTtl: Duration.seconds(s.cache.minTtlSeconds),
@@ -267,6 +330,31 @@ export class ImageServiceStack extends Stack {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
+    const stripAuthorization = writes
+      ? new cloudfront.Function(this, 'StripAuthorizationOnReads', {
+        functionName: `image-service-${s.name}-strip-authorization`,
+        comment: `image-service ${s.name}: GET and HEAD never carry Authorization`,
+        code: cloudfront.FunctionCode.fromInline(STRIP_AUTHORIZATION_ON_READS),
+        runtime: cloudfront.FunctionRuntime.JS_2_0,
+      })
+      : undefined;
+    const origin = new origins.RestApiOrigin(this.api);
+    // The listing (exact path /) is never cached at the edge: with a token it is private, and
+    // without one it changes with every upload. Caching off is also what lets the all-viewer
+    // origin request policy pass Authorization through (CloudFront forwards it that way only on
+    // behaviours that do not cache).
+    const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
+    if (routes.has('list')) {
+      additionalBehaviors[LISTING_PATH_PATTERN] = {
+        origin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: listingPreflight ? cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS : cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+        originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        // Edge compression needs a caching policy; the Lambda's own encoding passes through.
+        compress: false,
+      };
+    }
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `image-service ${s.name}`,
       domainNames: [s.domainName],
@@ -280,14 +368,18 @@ export class ImageServiceStack extends Stack {
       logBucket: logsBucket,
       logFilePrefix: logsBucket ? 'cloudfront/' : undefined,
       defaultBehavior: {
-        origin: new origins.RestApiOrigin(this.api),
+        origin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: writes ? cloudfront.AllowedMethods.ALLOW_ALL : cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
         cachePolicy,
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         compress: true,
+        functionAssociations: stripAuthorization
+          ? [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: stripAuthorization }]
+          : undefined,
       },
+      additionalBehaviors,
     });
 
     // ---- Alarms --------------------------------------------------------------------------

@@ -47,7 +47,7 @@ export function acknowledgeFindings(stack: ImageServiceStack, s: StageSettings, 
 
   // --- API Gateway -----------------------------------------------------------------------
   ack(stack.api, 'APIG2', 'Lambda proxy integration for arbitrary image paths: the Lambda validates paths, query parameters and bodies itself.');
-  ack(stack.api, 'APIG4', 'Serving images (GET/HEAD) is public by design. Uploads and deletes are authorised inside the Lambda (bearer tokens), which also refuses routes disabled for the stage.');
+  ack(stack.api, 'APIG4', 'Serving images (GET/HEAD) is public by design, or guarded by signed URLs that the Lambda checks (signing.mode). Uploads, deletes and the listing are authorised inside the Lambda (bearer tokens), which also refuses routes disabled for the stage.');
   ack(stack.api, 'COG4', 'No Cognito users exist for this service: reads are public, writes are authorised by the Lambda with bearer tokens.');
   ack(apiStage, 'APIG3', 'Clients reach the API through CloudFront; a WAF web ACL is attached there (cloudfront.webAclArn) rather than on the regional API.');
   if (!ctx.apiAccessLogs) {

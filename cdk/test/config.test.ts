@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, loadStage, parseStage, ROUTES } from '../lib/config';
+import { ConfigError, loadStage, MIN_LAMBDA_TIMEOUT_SECONDS, parseStage, processingDeadlineMs, ROUTES } from '../lib/config';
 import { checkedInStages, writeStagesFile } from './helpers';
 
 const base = (): Record<string, any> => structuredClone(checkedInStages().dev);
@@ -62,7 +62,7 @@ describe('checked-in settings', () => {
     const settings = parseStage(stages[0], example);
     // Every optional field appears in the example, so each one is documented there.
     expect(Object.keys(example).sort()).toEqual(Object.keys(settings).filter((k) => k !== 'name').sort());
-    for (const group of ['lambda', 'limits', 'cache', 'bucket', 'accessLogs', 'api', 'cloudfront', 'alarms'] as const) {
+    for (const group of ['lambda', 'limits', 'cache', 'bucket', 'accessLogs', 'api', 'cloudfront', 'alarms', 'signing'] as const) {
       expect(Object.keys(example[group]).sort()).toEqual(Object.keys(settings[group]).sort());
     }
   });
@@ -75,6 +75,7 @@ describe('validation', () => {
       region: 'eu-west-1',
       domainName: 'img.example.org',
       certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-123',
+      secretsId: 'image-service/mini',
     };
     const s = parseStage('mini', minimal);
     expect(s.routes).toEqual([...ROUTES]);
@@ -83,6 +84,18 @@ describe('validation', () => {
     expect(s.lambda.timeoutSeconds).toBe(29);
     expect(s.bucket).toEqual({ retain: true, publicRead: false, name: undefined });
     expect(s.corsOrigins).toEqual([]);
+    expect(s.signing).toEqual({ mode: 'off', originals: false });
+    expect(s.listRequiresToken).toBe(true);
+    expect(s.secretsVersionId).toBeUndefined();
+    expect(s.limits).toEqual({
+      maxUploadBytes: 4194304,
+      maxInputPixels: 50_000_000,
+      maxInputBytes: 33554432,
+      maxInputFrames: 500,
+      maxOutputBytes: 4_500_000,
+      maxOutputDimension: 16384,
+      maxOperations: 16,
+    });
   });
 
   test('the CloudFront certificate must be in us-east-1', () => {
@@ -114,7 +127,20 @@ describe('validation', () => {
   test('the Lambda timeout cannot exceed API Gateway\'s 29 s', () => {
     const raw = base();
     raw.lambda = { ...raw.lambda, timeoutSeconds: 30 };
-    expect(problems(raw)).toMatch(/lambda\.timeoutSeconds: must be between 1 and 29, got 30/);
+    expect(problems(raw)).toMatch(/lambda\.timeoutSeconds: must be between 2 and 29, got 30/);
+  });
+
+  test('the processing deadline sits 1.5 s below the timeout, at least 1 s, always below it', () => {
+    expect(processingDeadlineMs(29)).toBe(27500);
+    expect(processingDeadlineMs(10)).toBe(8500);
+    expect(processingDeadlineMs(2)).toBe(1000);
+    for (let t = MIN_LAMBDA_TIMEOUT_SECONDS; t <= 29; t++) {
+      expect(processingDeadlineMs(t)).toBeGreaterThanOrEqual(1000);
+      expect(processingDeadlineMs(t)).toBeLessThan(t * 1000);
+    }
+    const raw = base();
+    raw.lambda = { ...raw.lambda, timeoutSeconds: 1 };
+    expect(problems(raw)).toMatch(/lambda\.timeoutSeconds: must be between 2 and 29, got 1/);
   });
 
   test('memory must be a Lambda memory size', () => {
@@ -171,6 +197,61 @@ describe('validation', () => {
     const msg = problems(raw);
     expect(msg).toMatch(/stages\.t\.domian: unknown setting/);
     expect(msg).toMatch(/stages\.t\.bucket\.retain: must be true or false, got "yes"/);
+  });
+
+  test('the output limit cannot exceed what a Lambda response carries (4500000 bytes)', () => {
+    const raw = base();
+    raw.limits = { ...raw.limits, maxOutputBytes: 6_000_000 };
+    expect(problems(raw)).toMatch(/limits\.maxOutputBytes: must be between 1 and 4500000, got 6000000/);
+  });
+
+  test('processing limits are range-checked and named', () => {
+    const raw = base();
+    raw.limits = { ...raw.limits, maxOutputDimension: 65536, maxOperations: 0, maxInputFrames: 0, maxInputBytes: -1 };
+    const msg = problems(raw);
+    expect(msg).toMatch(/limits\.maxOutputDimension: must be between 1 and 65535, got 65536/);
+    expect(msg).toMatch(/limits\.maxOperations: must be between 1 and 1000, got 0/);
+    expect(msg).toMatch(/limits\.maxInputFrames: must be between 1 and 100000, got 0/);
+    expect(msg).toMatch(/limits\.maxInputBytes: must be between 1 and \d+, got -1/);
+    raw.limits = { maxOutputDimension: 1.5 };
+    expect(problems(raw)).toMatch(/limits\.maxOutputDimension: must be an integer, got 1.5/);
+  });
+
+  test('upload or delete without secretsId is an error: the Lambda would refuse writes', () => {
+    const { secretsId: _omit, ...raw } = base();
+    const msg = problems({ ...raw, routes: ['get', 'upload', 'delete'] });
+    expect(msg).toMatch(/secretsId: is required when routes include upload and delete: the Lambda refuses writes without write tokens/);
+    expect(problems({ ...raw, routes: ['get', 'delete'] })).toMatch(/secretsId: is required when routes include delete:/);
+  });
+
+  test('a token-guarded listing without secretsId is an error, a public one is not', () => {
+    const { secretsId: _omit, ...raw } = base();
+    expect(problems({ ...raw, routes: ['list', 'get'] })).toMatch(/secretsId: is required when routes include list and listRequiresToken is true/);
+    const open = parseStage('t', { ...raw, routes: ['list', 'get'], listRequiresToken: false });
+    expect(open.secretsId).toBeUndefined();
+    expect(open.listRequiresToken).toBe(false);
+    expect(parseStage('t', { ...raw, routes: ['get'] }).secretsId).toBeUndefined();
+  });
+
+  test('signing: mode is off or required; required needs secretsId; originals needs required', () => {
+    expect(problems({ ...base(), signing: { mode: 'on' } })).toMatch(/signing\.mode: must be one of off, required, got "on"/);
+    expect(problems({ ...base(), signing: { mode: 'required', originals: 'yes' } })).toMatch(/signing\.originals: must be true or false, got "yes"/);
+    expect(problems({ ...base(), signing: { mode: 'off', originals: true } })).toMatch(/signing: originals=true has no effect unless mode is "required"/);
+    const { secretsId: _omit, ...raw } = base();
+    expect(problems({ ...raw, routes: ['get'], signing: { mode: 'required' } })).toMatch(/signing: mode "required" needs secretsId/);
+    expect(problems({ ...base(), signing: { mode: 'required', orginals: true } })).toMatch(/signing\.orginals: unknown setting/);
+    expect(parseStage('t', { ...base(), signing: { mode: 'required', originals: true } }).signing).toEqual({ mode: 'required', originals: true });
+  });
+
+  test('listRequiresToken is a boolean', () => {
+    expect(problems({ ...base(), listRequiresToken: 'no' })).toMatch(/listRequiresToken: must be true or false, got "no"/);
+  });
+
+  test('secretsId and secretsVersionId are validated', () => {
+    expect(problems({ ...base(), secretsId: 'has spaces' })).toMatch(/secretsId: must be a Secrets Manager secret name or ARN/);
+    expect(problems({ ...base(), secretsVersionId: 'v1' })).toMatch(/secretsVersionId: must be a Secrets Manager version id/);
+    const { secretsId: _omit, ...raw } = base();
+    expect(problems({ ...raw, routes: ['get'], secretsVersionId: 'a1b2c3d4-a1b2-c3d4-e5f6-a1b2c3d4e5f6' })).toMatch(/secretsVersionId: is set but secretsId is not/);
   });
 
   test('every problem is reported at once', () => {

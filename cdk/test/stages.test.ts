@@ -2,11 +2,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { loadStage, Route, StageSettings } from '../lib/config';
-import { ROUTE_METHODS } from '../lib/image-service-stack';
+import { LISTING_PATH_PATTERN, ROUTE_METHODS, STRIP_AUTHORIZATION_ON_READS } from '../lib/image-service-stack';
 import { checkedInStages, only, resourcesOf, serviceFunction, synth, Synthesized } from './helpers';
 
 // AWS managed origin request policy "AllViewerExceptHostHeader".
 const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+// AWS managed cache policy "CachingDisabled".
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+
+/** Runs the viewer-request CloudFront Function source on a request and returns what it forwards. */
+function runViewerRequest(code: string, method: string, headers: Record<string, { value: string }>): any {
+  const handler = new Function(`${code}\nreturn handler;`)() as (event: unknown) => any;
+  return handler({ version: '1.0', request: { method, uri: '/a.jpg', querystring: {}, headers: structuredClone(headers), cookies: {} } });
+}
 
 const stageNames = Object.keys(checkedInStages());
 
@@ -113,30 +121,41 @@ describe.each(stageNames)('stage %s', (stage) => {
     }
   });
 
-  test('CORS preflight on /{proxy+} answers only the stage origins', () => {
+  test('CORS preflights (on /{proxy+} for writes, on / for a token-guarded listing) answer only the stage origins', () => {
+    const proxyId = resourcesOf(out.template, 'AWS::ApiGateway::Resource')
+      .find(([, r]) => r.Properties.PathPart === '{proxy+}')?.[0];
     const options = resourcesOf(out.template, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS');
+    const on = (where: '/' | '/{proxy+}') => options.filter(([, m]) => (where === '/{proxy+}'
+      ? m.Properties.ResourceId.Ref === proxyId
+      : m.Properties.ResourceId['Fn::GetAtt']?.[1] === 'RootResourceId'));
+    const cors = s.corsOrigins.length > 0;
     const writes = s.routes.includes('upload') || s.routes.includes('delete');
-    if (!writes || s.corsOrigins.length === 0) {
-      expect(options).toHaveLength(0);
-      return;
+    const listing = s.routes.includes('list') && s.listRequiresToken;
+    const expected: [('/' | '/{proxy+}'), string[]][] = [];
+    if (cors && writes) expected.push(['/{proxy+}', s.routes.filter((r) => r === 'upload' || r === 'delete').flatMap((r) => ROUTE_METHODS[r].methods)]);
+    if (cors && listing) expected.push(['/', ['GET']]);
+    expect(options).toHaveLength(expected.length);
+    for (const [where, methods] of expected) {
+      const found = on(where);
+      expect(found).toHaveLength(1);
+      const integration = found[0][1].Properties.Integration;
+      expect(integration.Type).toBe('MOCK');
+      expect(integration.ContentHandling).toBe('CONVERT_TO_TEXT');
+      const response = integration.IntegrationResponses[0];
+      const headers = response.ResponseParameters;
+      expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe(`'${s.corsOrigins[0]}'`);
+      expect(headers['method.response.header.Access-Control-Allow-Origin']).not.toContain('*');
+      expect(headers['method.response.header.Vary']).toBe("'Origin'");
+      expect(headers['method.response.header.Access-Control-Allow-Headers']).toContain('Authorization');
+      const allowed = headers['method.response.header.Access-Control-Allow-Methods'];
+      for (const m of methods) expect(allowed).toContain(m);
+      if (where === '/') expect(allowed).not.toMatch(/POST|DELETE/);
+      const template: string = response.ResponseTemplates?.['application/json'] ?? '';
+      for (const origin of s.corsOrigins.slice(1)) expect(template).toContain(`$origin == "${origin}"`);
+      // No origin outside the settings is ever echoed.
+      const echoed = [...template.matchAll(/\$origin == "([^"]+)"/g)].map((m) => m[1]);
+      expect(echoed.every((o) => s.corsOrigins.includes(o))).toBe(true);
     }
-    expect(options).toHaveLength(1);
-    const integration = options[0][1].Properties.Integration;
-    expect(integration.Type).toBe('MOCK');
-    expect(integration.ContentHandling).toBe('CONVERT_TO_TEXT');
-    const response = integration.IntegrationResponses[0];
-    const headers = response.ResponseParameters;
-    expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe(`'${s.corsOrigins[0]}'`);
-    expect(headers['method.response.header.Access-Control-Allow-Origin']).not.toContain('*');
-    expect(headers['method.response.header.Vary']).toBe("'Origin'");
-    const allowed = headers['method.response.header.Access-Control-Allow-Methods'];
-    if (s.routes.includes('upload')) expect(allowed).toContain('POST');
-    if (s.routes.includes('delete')) expect(allowed).toContain('DELETE');
-    const template: string = response.ResponseTemplates?.['application/json'] ?? '';
-    for (const origin of s.corsOrigins.slice(1)) expect(template).toContain(`$origin == "${origin}"`);
-    // No origin outside the settings is ever echoed.
-    const echoed = [...template.matchAll(/\$origin == "([^"]+)"/g)].map((m) => m[1]);
-    expect(echoed.every((o) => s.corsOrigins.includes(o))).toBe(true);
   });
 
   test('CloudFront: alias, imported us-east-1 certificate, TLSv1.2_2021, HTTPS redirect, no Host forwarding', () => {
@@ -173,7 +192,9 @@ describe.each(stageNames)('stage %s', (stage) => {
     expect(behavior.CachedMethods).not.toContain('DELETE');
   });
 
-  test('cache policy: keyed on every query string, TTLs from settings, compression', () => {
+  test('cache policy: keyed on every query string (signatures included), TTLs from settings, compression', () => {
+    const writes = s.routes.includes('upload') || s.routes.includes('delete');
+    const headers = [...(writes ? ['Authorization'] : []), ...(s.corsOrigins.length > 0 ? ['Origin'] : [])];
     out.template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: s.cache.defaultTtlSeconds,
@@ -181,13 +202,60 @@ describe.each(stageNames)('stage %s', (stage) => {
         MaxTTL: s.cache.maxTtlSeconds,
         ParametersInCacheKeyAndForwardedToOrigin: {
           QueryStringsConfig: { QueryStringBehavior: 'all' },
-          HeadersConfig: { HeaderBehavior: 'none' },
+          // Authorization is named only so that it reaches the Lambda on POST/DELETE (reads lose
+          // it at the edge); Origin because the Lambda's CORS answer depends on it.
+          HeadersConfig: headers.length > 0 ? { HeaderBehavior: 'whitelist', Headers: headers } : { HeaderBehavior: 'none' },
           CookiesConfig: { CookieBehavior: 'none' },
           EnableAcceptEncodingGzip: true,
           EnableAcceptEncodingBrotli: true,
         },
       }),
     });
+  });
+
+  test('CloudFront write behaviour: Authorization reaches POST/DELETE, GET/HEAD never carry it', () => {
+    const writes = s.routes.includes('upload') || s.routes.includes('delete');
+    expect(writes).toBe(true); // every checked-in stage enables writes
+    const [, dist] = only(out.template, 'AWS::CloudFront::Distribution');
+    const behavior = dist.Properties.DistributionConfig.DefaultCacheBehavior;
+    // The header is in the cache key of the behaviour that takes POST and DELETE: forwarded.
+    const [, policy] = only(out.template, 'AWS::CloudFront::CachePolicy');
+    expect(behavior.CachePolicyId).toEqual({ Ref: logicalId('AWS::CloudFront::CachePolicy') });
+    expect(policy.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig.Headers).toContain('Authorization');
+    // A viewer-request function removes it from reads before the cache lookup.
+    const [fnId, fn] = only(out.template, 'AWS::CloudFront::Function');
+    expect(behavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fnId, 'FunctionARN'] } }]);
+    expect(fn.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+    expect(fn.Properties.AutoPublish).toBe(true);
+    expect(fn.Properties.FunctionCode).toBe(STRIP_AUTHORIZATION_ON_READS);
+    const headers = { authorization: { value: 'Bearer t1' }, accept: { value: 'image/avif' } };
+    for (const method of ['GET', 'HEAD']) {
+      expect(runViewerRequest(fn.Properties.FunctionCode, method, headers).headers).toEqual({ accept: { value: 'image/avif' } });
+    }
+    for (const method of ['POST', 'DELETE']) {
+      expect(runViewerRequest(fn.Properties.FunctionCode, method, headers).headers).toEqual(headers);
+    }
+  });
+
+  test('CloudFront listing: exact path / is never cached and gets every viewer header', () => {
+    const [, dist] = only(out.template, 'AWS::CloudFront::Distribution');
+    const behaviors: any[] = dist.Properties.DistributionConfig.CacheBehaviors ?? [];
+    if (!s.routes.includes('list')) {
+      expect(behaviors).toEqual([]);
+      return;
+    }
+    expect(behaviors).toHaveLength(1);
+    const preflight = s.listRequiresToken && s.corsOrigins.length > 0;
+    expect(behaviors[0]).toMatchObject({
+      PathPattern: LISTING_PATH_PATTERN,
+      AllowedMethods: preflight ? ['GET', 'HEAD', 'OPTIONS'] : ['GET', 'HEAD'],
+      CachePolicyId: CACHING_DISABLED,
+      OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
+      TargetOriginId: dist.Properties.DistributionConfig.DefaultCacheBehavior.TargetOriginId,
+      ViewerProtocolPolicy: 'redirect-to-https',
+    });
+    expect(LISTING_PATH_PATTERN).toBe('/');
+    expect(behaviors[0].FunctionAssociations).toBeUndefined();
   });
 
   test('Lambda: arm64, provided.al2023, memory, timeout, log retention', () => {
@@ -214,13 +282,49 @@ describe.each(stageNames)('stage %s', (stage) => {
       IMAGE_SERVICE_CACHE_MAX_AGE: String(s.cache.browserMaxAgeSeconds),
       IMAGE_SERVICE_MAX_UPLOAD_BYTES: String(s.limits.maxUploadBytes),
       IMAGE_SERVICE_MAX_INPUT_PIXELS: String(s.limits.maxInputPixels),
+      IMAGE_SERVICE_MAX_INPUT_BYTES: String(s.limits.maxInputBytes),
+      IMAGE_SERVICE_MAX_INPUT_FRAMES: String(s.limits.maxInputFrames),
+      IMAGE_SERVICE_MAX_OUTPUT_BYTES: String(s.limits.maxOutputBytes),
+      IMAGE_SERVICE_MAX_OUTPUT_DIMENSION: String(s.limits.maxOutputDimension),
+      IMAGE_SERVICE_MAX_OPERATIONS: String(s.limits.maxOperations),
       IMAGE_SERVICE_ROUTES: s.routes.join(','),
       IMAGE_SERVICE_CORS_ORIGINS: s.corsOrigins.join(','),
+      IMAGE_SERVICE_SIGNING: s.signing.mode,
+      IMAGE_SERVICE_SIGN_ORIGINALS: String(s.signing.originals),
+      IMAGE_SERVICE_LIST_REQUIRES_TOKEN: String(s.listRequiresToken),
       IMAGE_SERVICE_WATERMARKS_DIR: '/var/task/assets/watermarks',
       IMAGE_SERVICE_STAGE: stage,
       AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
       RUST_LOG: s.lambda.rustLog,
     });
+  });
+
+  test('Lambda environment: output limit within what a Lambda response can carry', () => {
+    const env = serviceFunction(out.template)[1].Properties.Environment.Variables;
+    expect(Number(env.IMAGE_SERVICE_MAX_OUTPUT_BYTES)).toBeLessThanOrEqual(4_500_000);
+  });
+
+  test('Lambda environment: processing deadline 1.5 s below the function timeout', () => {
+    const [, fn] = serviceFunction(out.template);
+    const deadline = Number(fn.Properties.Environment.Variables.IMAGE_SERVICE_DEADLINE_MS);
+    expect(fn.Properties.Timeout).toBe(s.lambda.timeoutSeconds);
+    expect(deadline).toBe(Math.max(1000, s.lambda.timeoutSeconds * 1000 - 1500));
+    expect(deadline).toBeLessThan(fn.Properties.Timeout * 1000);
+  });
+
+  test('Lambda environment: write tokens as a Secrets Manager dynamic reference, no secret id', () => {
+    const env = serviceFunction(out.template)[1].Properties.Environment.Variables;
+    expect(s.secretsId).toBeDefined(); // writes need it
+    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBe(`{{resolve:secretsmanager:${s.secretsId}:SecretString:writeTokens::}}`);
+    if (s.signing.mode === 'required') {
+      expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBe(`{{resolve:secretsmanager:${s.secretsId}:SecretString:signingKeys::}}`);
+    } else {
+      expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBeUndefined();
+    }
+    expect(env.IMAGE_SERVICE_SECRETS_ID).toBeUndefined();
+    // Nothing secret in clear anywhere in the template: only the references.
+    const text = JSON.stringify(out.template.toJSON());
+    expect(text.match(/\{\{resolve:secretsmanager:[^}]*\}\}/g)?.length).toBe(s.signing.mode === 'required' ? 2 : 1);
   });
 
   test('Lambda package: bootstrap plus the watermarks under assets/watermarks', () => {
@@ -232,7 +336,7 @@ describe.each(stageNames)('stage %s', (stage) => {
     expect(fs.readdirSync(path.join(dir, 'assets', 'watermarks'))).toEqual(['logo.png']);
   });
 
-  test('IAM: the function role reaches only its bucket and its log group', () => {
+  test('IAM: the function role reaches only its bucket and its log group (no Secrets Manager: the references resolve at deploy)', () => {
     const [, fn] = serviceFunction(out.template);
     const roleId = fn.Properties.Role['Fn::GetAtt'][0];
     const role = out.template.toJSON().Resources[roleId];

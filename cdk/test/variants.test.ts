@@ -32,6 +32,30 @@ describe('a read-only stage (only "get" enabled)', () => {
     });
   });
 
+  test('no Authorization anywhere at the edge: not in the cache key, no function, no listing behaviour', () => {
+    // Origin stays: the Lambda's CORS answer depends on it.
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Origin'] } }),
+      }),
+    });
+    template.resourceCountIs('AWS::CloudFront::Function', 0);
+    const [, dist] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0];
+    expect(dist.Properties.DistributionConfig.DefaultCacheBehavior.FunctionAssociations).toBeUndefined();
+    expect(dist.Properties.DistributionConfig.CacheBehaviors).toBeUndefined();
+  });
+
+  test('gets no secret: no route of it needs write tokens, and signing is off', () => {
+    const env = serviceFunction(template)[1].Properties.Environment.Variables;
+    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBeUndefined();
+    expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBeUndefined();
+    expect(JSON.stringify(template.toJSON())).not.toContain('resolve:secretsmanager');
+  });
+
+  test('derives its processing deadline from its 10 s timeout', () => {
+    expect(serviceFunction(template)[1].Properties.Environment.Variables.IMAGE_SERVICE_DEADLINE_MS).toBe('8500');
+  });
+
   test('the function may read and list, but neither write nor delete', () => {
     const text = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(text).toContain('s3:GetObject');
@@ -40,6 +64,97 @@ describe('a read-only stage (only "get" enabled)', () => {
     expect(text).not.toContain('s3:DeleteObject');
     const [, fn] = serviceFunction(template);
     expect(fn.Properties.Environment.Variables.IMAGE_SERVICE_ROUTES).toBe('get');
+  });
+});
+
+describe('signed URLs required, secret version pinned', () => {
+  const versionId = 'a1b2c3d4-5678-90ab-cdef-111111111111';
+  const stagesFile = writeStagesFile({
+    signed: {
+      ...dev(),
+      signing: { mode: 'required', originals: true },
+      secretsId: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:image-service/signed-AbCdEf',
+      secretsVersionId: versionId,
+      limits: { maxOutputBytes: 3_000_000, maxOperations: 8, maxOutputDimension: 8192, maxInputFrames: 100, maxInputBytes: 1048576 },
+      lambda: { timeoutSeconds: 2 },
+    },
+  });
+  let template: Template;
+  beforeAll(() => {
+    template = synth('signed', { stagesFile }).template;
+  });
+
+  test('signing keys and write tokens come from the pinned version of the secret', () => {
+    const env = serviceFunction(template)[1].Properties.Environment.Variables;
+    const arn = 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:image-service/signed-AbCdEf';
+    expect(env.IMAGE_SERVICE_SIGNING).toBe('required');
+    expect(env.IMAGE_SERVICE_SIGN_ORIGINALS).toBe('true');
+    expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBe(`{{resolve:secretsmanager:${arn}:SecretString:signingKeys::${versionId}}}`);
+    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBe(`{{resolve:secretsmanager:${arn}:SecretString:writeTokens::${versionId}}}`);
+    expect(env.IMAGE_SERVICE_SECRETS_ID).toBeUndefined();
+  });
+
+  test('limits and the deadline of a 2 s timeout reach the environment', () => {
+    const env = serviceFunction(template)[1].Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      IMAGE_SERVICE_MAX_OUTPUT_BYTES: '3000000',
+      IMAGE_SERVICE_MAX_OPERATIONS: '8',
+      IMAGE_SERVICE_MAX_OUTPUT_DIMENSION: '8192',
+      IMAGE_SERVICE_MAX_INPUT_FRAMES: '100',
+      IMAGE_SERVICE_MAX_INPUT_BYTES: '1048576',
+      IMAGE_SERVICE_DEADLINE_MS: '1000',
+    });
+  });
+
+  test('the role still gets no Secrets Manager permission', () => {
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager');
+  });
+});
+
+describe('a public listing without any secret', () => {
+  const { secretsId: _omit, ...raw } = dev();
+  const stagesFile = writeStagesFile({ open: { ...raw, routes: ['list', 'get'], listRequiresToken: false } });
+  let template: Template;
+  beforeAll(() => {
+    template = synth('open', { stagesFile }).template;
+  });
+
+  test('tells the Lambda the listing is public and passes no secret', () => {
+    const env = serviceFunction(template)[1].Properties.Environment.Variables;
+    expect(env.IMAGE_SERVICE_LIST_REQUIRES_TOKEN).toBe('false');
+    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBeUndefined();
+    expect(JSON.stringify(template.toJSON())).not.toContain('resolve:secretsmanager');
+  });
+
+  test('gets no preflight on / (a public listing is a simple GET) and no Authorization at the edge', () => {
+    expect(resourcesOf(template, 'AWS::ApiGateway::Method').map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'HEAD']);
+    template.resourceCountIs('AWS::CloudFront::Function', 0);
+  });
+
+  test('still keeps the listing out of the edge cache', () => {
+    const [, dist] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0];
+    expect(dist.Properties.DistributionConfig.CacheBehaviors).toEqual([
+      expect.objectContaining({ PathPattern: '/', CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad' }),
+    ]);
+  });
+});
+
+describe('a stage without CORS origins', () => {
+  const stagesFile = writeStagesFile({ nocors: { ...dev(), corsOrigins: [] } });
+  let template: Template;
+  beforeAll(() => {
+    template = synth('nocors', { stagesFile }).template;
+  });
+
+  test('keys the cache on Authorization only (for writes), with no preflight anywhere', () => {
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] } }),
+      }),
+    });
+    expect(resourcesOf(template, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS')).toEqual([]);
+    const [, dist] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0];
+    expect(dist.Properties.DistributionConfig.CacheBehaviors[0].AllowedMethods).toEqual(['GET', 'HEAD']);
   });
 });
 
