@@ -176,11 +176,7 @@ pub fn render_with(
     // over-limit headers itself, before any pixel buffer exists.
     let upright = codecs::probe(input)?.oriented_size();
     let ops = ops::plan(params);
-    let decode_limits = codecs::Limits {
-        max_pixels: limits.max_input_pixels,
-        max_frames: limits.max_input_frames,
-        max_total_pixels: limits.max_input_pixels.saturating_mul(4),
-    };
+    let decode_limits = codecs::Limits::for_input(limits.max_input_pixels, limits.max_input_frames);
     let decoded = codecs::decode(
         input,
         &DecodeOptions {

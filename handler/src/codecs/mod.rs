@@ -187,6 +187,16 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The limits for an original (and its operand images): one frame up to
+    /// `max_pixels`, all frames together up to four times that.
+    pub fn for_input(max_pixels: u64, max_frames: u32) -> Limits {
+        Limits {
+            max_pixels,
+            max_frames,
+            max_total_pixels: max_pixels.saturating_mul(4),
+        }
+    }
+
     /// Refuses sizes over the limits with 413 and a message that states both numbers.
     pub fn check(&self, width: u32, height: u32, frames: u32) -> Result<(), Error> {
         if width == 0 || height == 0 {

@@ -91,7 +91,10 @@ async fn read_files(mut multipart: Multipart, state: &AppState) -> Result<Vec<Fi
             )));
         }
         let mime = match codecs::sniff(&bytes) {
-            Some(format) => format.mime(),
+            Some(format) => {
+                check_header(&name, &bytes, &state.config)?;
+                format.mime()
+            }
             None if state.config.allow_non_images => "application/octet-stream",
             None => {
                 return Err(Error::UnsupportedMediaType(format!(
@@ -108,6 +111,23 @@ async fn read_files(mut multipart: Multipart, state: &AppState) -> Result<Vec<Fi
         ));
     }
     Ok(files)
+}
+
+/// Reads the image header (no pixels) and refuses what could never be served: a
+/// header that does not parse (422) or a size over the decode limits, such as a
+/// decompression bomb (413). Formats we store but cannot decode (HEIC) pass.
+fn check_header(name: &str, bytes: &[u8], config: &crate::config::Config) -> Result<()> {
+    let limits = codecs::Limits::for_input(config.max_input_pixels, config.max_input_frames);
+    let checked = match codecs::probe(bytes) {
+        Ok(p) => limits.check(p.width, p.height, p.frames),
+        Err(Error::UnsupportedMediaType(_)) => return Ok(()),
+        Err(e) => Err(e),
+    };
+    checked.map_err(|e| match e {
+        Error::ImageTooLarge(m) => Error::ImageTooLarge(format!("'{name}': {m}")),
+        Error::UnprocessableImage(m) => Error::UnprocessableImage(format!("'{name}': {m}")),
+        other => other,
+    })
 }
 
 fn conflict(names: &[String], folder: &str) -> Error {
