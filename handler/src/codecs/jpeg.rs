@@ -4,6 +4,8 @@
 //! Warnings count as errors (libjpeg-turbo returns -1 for them), so a truncated file is a
 //! 422 rather than a half-grey picture, as in sharp's default `failOn: 'warning'`.
 
+use std::borrow::Cow;
+
 use image::{DynamicImage, GrayImage, RgbImage};
 use turbojpeg::{Colorspace, Compressor, Decompressor, Image, PixelFormat, ScalingFactor, Subsamp};
 
@@ -224,23 +226,25 @@ fn encode_with(
         image,
         DynamicImage::ImageLuma8(_) | DynamicImage::ImageLuma16(_)
     );
-    let (pixels, format, subsamp) = if grey {
-        (
-            image.to_luma8().into_raw(),
-            PixelFormat::GRAY,
-            Subsamp::Gray,
-        )
+    // 8-bit grey and RGB are encoded from the image's own buffer: a converted copy of a
+    // large output would double the peak memory.
+    let (pixels, format, subsamp): (Cow<[u8]>, _, _) = if grey {
+        let pixels = match image {
+            DynamicImage::ImageLuma8(b) => Cow::Borrowed(b.as_raw().as_slice()),
+            _ => Cow::Owned(image.to_luma8().into_raw()),
+        };
+        (pixels, PixelFormat::GRAY, Subsamp::Gray)
     } else {
         let subsamp = if quality >= FULL_CHROMA_FROM_QUALITY {
             Subsamp::None
         } else {
             Subsamp::Sub2x2
         };
-        (
-            to_rgb8_on_white(image).into_raw(),
-            PixelFormat::RGB,
-            subsamp,
-        )
+        let pixels = match image {
+            DynamicImage::ImageRgb8(b) => Cow::Borrowed(b.as_raw().as_slice()),
+            _ => Cow::Owned(to_rgb8_on_white(image).into_raw()),
+        };
+        (pixels, PixelFormat::RGB, subsamp)
     };
     let internal = |e: turbojpeg::Error| Error::Internal(format!("JPEG encoder: {e}"));
     let mut compressor = Compressor::new().map_err(internal)?;
@@ -253,7 +257,7 @@ fn encode_with(
     let (width, height) = (image.width() as usize, image.height() as usize);
     compressor
         .compress_to_vec(Image {
-            pixels: pixels.as_slice(),
+            pixels: &pixels[..],
             width,
             pitch: width * format.size(),
             height,

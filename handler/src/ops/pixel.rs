@@ -32,6 +32,11 @@ pub trait Sample: Primitive + Send + Sync + 'static {
     fn bytes(_data: &mut [Self]) -> Option<&mut [u8]> {
         None
     }
+
+    /// The samples as 16-bit words, when `Self` is `u16`.
+    fn words(_data: &mut [Self]) -> Option<&mut [u16]> {
+        None
+    }
 }
 
 impl Sample for u8 {
@@ -59,6 +64,9 @@ impl Sample for u16 {
     #[inline]
     fn from_f32(v: f32) -> Self {
         (v + 0.5) as u16
+    }
+    fn words(data: &mut [u16]) -> Option<&mut [u16]> {
+        Some(data)
     }
 }
 
