@@ -13,6 +13,8 @@ use serde::Serialize;
 
 /// Most files one upload may carry.
 pub const MAX_FILES: usize = 100;
+/// Largest header block of one multipart part.
+const MAX_PART_HEADER_BYTES: usize = 8 * 1024;
 /// How many objects are written at once.
 const CONCURRENCY: usize = 8;
 
@@ -58,6 +60,18 @@ async fn read_files(mut multipart: Multipart, state: &AppState) -> Result<Vec<Fi
         .await
         .map_err(|e| multipart_error(e, limit))?
     {
+        // Part headers are small in any real upload; a huge one is an attack on the parser.
+        let header_bytes: usize = field
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len())
+            .sum();
+        if header_bytes > MAX_PART_HEADER_BYTES {
+            return Err(Error::bad_request(
+                "invalid-multipart",
+                format!("A part's headers are larger than {MAX_PART_HEADER_BYTES} bytes."),
+            ));
+        }
         if field.name() != Some("data") {
             continue; // other form fields are not ours to store
         }

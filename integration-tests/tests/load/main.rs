@@ -95,7 +95,11 @@ async fn main() -> std::process::ExitCode {
                 if i >= total {
                     break results;
                 }
-                let source = if i % 2 == 0 { "cat.jpg" } else { "bug.png" };
+                let source = if i.is_multiple_of(2) {
+                    "cat.jpg"
+                } else {
+                    "bug.png"
+                };
                 let (kind, expected, t0, res) = match i % 20 {
                     0..=11 => {
                         let q = TRANSFORMS[i % TRANSFORMS.len()];
@@ -176,7 +180,10 @@ async fn main() -> std::process::ExitCode {
     }
     let server_errors = results.iter().filter(|(_, s, _)| *s >= 500).count();
     let unexpected = results.iter().filter(|(_, s, _)| *s != 200).count();
-    println!("5xx: {server_errors}, other unexpected statuses: {}", unexpected - server_errors);
+    println!(
+        "5xx: {server_errors}, other unexpected statuses: {}",
+        unexpected - server_errors
+    );
     if let Err(e) = cleaned {
         eprintln!("load: cleanup failed: {e}");
         return std::process::ExitCode::FAILURE;
