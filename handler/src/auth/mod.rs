@@ -27,18 +27,19 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Checks a GET's signature when the configuration asks for one. Returns the expiry
-/// the signature carried (responses must not be cached past it).
+/// Checks a GET's signature (over the raw `query`) when the configuration asks for one.
+/// Returns the expiry the signature carried (responses must not be cached past it).
 pub fn require_signature(
     config: &Config,
     key: &str,
-    pairs: &[(String, String)],
+    query: &str,
     transformed: bool,
 ) -> Result<Option<u64>> {
     if config.signing == SigningMode::Off || !(transformed || config.sign_originals) {
         return Ok(None);
     }
-    match signing::verify(&config.signing_keys, key, pairs, now()) {
+    let pairs = crate::http::query_pairs(query);
+    match signing::verify(&config.signing_keys, key, &pairs, now()) {
         Ok(v) => Ok(v.expires),
         Err(signing::Refusal::Invalid(message)) => Err(Error::forbidden(
             "invalid-signature",
@@ -154,7 +155,7 @@ mod tests {
         let pairs = crate::http::query_pairs("w=10");
         let off = Config::default();
         assert_eq!(
-            require_signature(&off, "a.jpg", &pairs, true).unwrap(),
+            require_signature(&off, "a.jpg", "w=10", true).unwrap(),
             None
         );
         let on = Config {
@@ -162,18 +163,18 @@ mod tests {
             signing_keys: keys.clone(),
             ..Config::default()
         };
-        let e = require_signature(&on, "a.jpg", &pairs, true).unwrap_err();
+        let e = require_signature(&on, "a.jpg", "w=10", true).unwrap_err();
         assert_eq!((e.status().as_u16(), e.code()), (403, "invalid-signature"));
         // Originals only when configured.
-        require_signature(&on, "a.jpg", &[], false).unwrap();
+        require_signature(&on, "a.jpg", "", false).unwrap();
         let originals = Config {
             sign_originals: true,
             ..on.clone()
         };
-        assert!(require_signature(&originals, "a.jpg", &[], false).is_err());
+        assert!(require_signature(&originals, "a.jpg", "", false).is_err());
         let signed = signing::sign(&keys, "a.jpg", &pairs, Some(1)).unwrap();
-        let query = crate::http::query_pairs(signed.split_once('?').unwrap().1);
-        let e = require_signature(&on, "a.jpg", &query, true).unwrap_err();
+        let query = signed.split_once('?').unwrap().1;
+        let e = require_signature(&on, "a.jpg", query, true).unwrap_err();
         assert_eq!(e.code(), "expired");
     }
 }

@@ -284,6 +284,14 @@ struct RawDecoded {
     icc_profile: Option<Vec<u8>>,
 }
 
+/// Reads the header and refuses a size or frame count over `limits`, before any pixel
+/// buffer exists.
+pub fn probe_within(bytes: &[u8], limits: &Limits) -> Result<Probe, Error> {
+    let header = probe(bytes)?;
+    limits.check(header.width, header.height, header.frames)?;
+    Ok(header)
+}
+
 /// Decodes any supported format to upright sRGB frames, refusing over-limit images from
 /// their header first.
 pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Error> {
@@ -291,9 +299,7 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Error> {
     if format == ImageFormat::Heic {
         return Err(heic_unsupported());
     }
-    let header = probe(bytes)?;
-    opts.limits
-        .check(header.width, header.height, header.frames)?;
+    let header = probe_within(bytes, &opts.limits)?;
 
     // The decoders see the shrink target in stored orientation.
     let stored_target = opts

@@ -1,4 +1,4 @@
-use super::{http_date, not_modified, query_pairs, quoted, AppState};
+use super::{http_date, not_modified, quoted, AppState};
 use crate::auth;
 use crate::config::Route;
 use crate::error::{Error, Result};
@@ -28,7 +28,7 @@ pub async fn get_image(
     let query = uri.query().unwrap_or("");
     let mut params = Params::parse(query)?;
     let config = &state.config;
-    let expires = auth::require_signature(config, &key, &query_pairs(query), !params.is_empty())?;
+    let expires = auth::require_signature(config, &key, query, !params.is_empty())?;
     let fresh = Freshness::new(&state, expires);
     if let Some(name) = &config.enforced_watermark {
         params.wm = Some(name.clone());

@@ -132,16 +132,14 @@ async fn read_files(mut multipart: Multipart, state: &AppState) -> Result<Vec<Fi
 /// decompression bomb (413). Formats we store but cannot decode (HEIC) pass.
 fn check_header(name: &str, bytes: &[u8], config: &crate::config::Config) -> Result<()> {
     let limits = codecs::Limits::for_input(config.max_input_pixels, config.max_input_frames);
-    let checked = match codecs::probe(bytes) {
-        Ok(p) => limits.check(p.width, p.height, p.frames),
-        Err(Error::UnsupportedMediaType(_)) => return Ok(()),
-        Err(e) => Err(e),
-    };
-    checked.map_err(|e| match e {
-        Error::ImageTooLarge(m) => Error::ImageTooLarge(format!("'{name}': {m}")),
-        Error::UnprocessableImage(m) => Error::UnprocessableImage(format!("'{name}': {m}")),
-        other => other,
-    })
+    match codecs::probe_within(bytes, &limits) {
+        Ok(_) | Err(Error::UnsupportedMediaType(_)) => Ok(()),
+        Err(Error::ImageTooLarge(m)) => Err(Error::ImageTooLarge(format!("'{name}': {m}"))),
+        Err(Error::UnprocessableImage(m)) => {
+            Err(Error::UnprocessableImage(format!("'{name}': {m}")))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 fn conflict(names: &[String], folder: &str) -> Error {
