@@ -322,13 +322,7 @@ impl Service {
             value.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
-        let mut builder = reqwest::Client::builder();
-        // INTEGRATION_FRESH_CONNECTIONS=1: one connection per request (the Lambda emulator
-        // drops some reused keep-alive connections mid-request).
-        if std::env::var("INTEGRATION_FRESH_CONNECTIONS").is_ok_and(|v| v == "1") {
-            builder = builder.pool_max_idle_per_host(0);
-        }
-        let client = builder
+        let client = reqwest::Client::builder()
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(90))
