@@ -10,8 +10,8 @@ use image::{DynamicImage, GrayImage, RgbImage};
 use turbojpeg::{Colorspace, Compressor, Decompressor, Image, PixelFormat, ScalingFactor, Subsamp};
 
 use super::{
-    alloc_pixels, color, corrupt, orient, to_rgb8_on_white, Frame, ImageFormat, Limits, Probe,
-    RawDecoded,
+    alloc_pixels, color, corrupt, jpeg_huffman, orient, to_rgb8_on_white, Frame, ImageFormat,
+    Limits, Probe, RawDecoded,
 };
 use crate::error::Error;
 
@@ -23,6 +23,10 @@ const FULL_CHROMA_FROM_QUALITY: u8 = 90;
 /// long, so it is off. Optimised Huffman tables cost 0.7 ms at 500 px and save 3% there,
 /// 10% at 3840 px.
 const PROGRESSIVE: bool = false;
+/// From this many output pixels the Huffman tables are optimised after encoding
+/// (`jpeg_huffman`) instead of by libjpeg, whose second pass keeps every coefficient of
+/// the image (2 bytes per sample). Same bytes either way.
+const REWRITE_HUFFMAN_FROM_PIXELS: usize = 1 << 20;
 /// Bounds the work a hostile progressive JPEG with thousands of scans can cause.
 const MAX_SCANS: u32 = 500;
 
@@ -252,10 +256,13 @@ fn encode_with(
         .set_quality(i32::from(quality))
         .map_err(internal)?;
     compressor.set_subsamp(subsamp).map_err(internal)?;
-    compressor.set_optimize(optimize).map_err(internal)?;
-    compressor.set_progressive(progressive).map_err(internal)?;
     let (width, height) = (image.width() as usize, image.height() as usize);
+    let rewrite = optimize && !progressive && width * height >= REWRITE_HUFFMAN_FROM_PIXELS;
     compressor
+        .set_optimize(optimize && !rewrite)
+        .map_err(internal)?;
+    compressor.set_progressive(progressive).map_err(internal)?;
+    let jpeg = compressor
         .compress_to_vec(Image {
             pixels: &pixels[..],
             width,
@@ -263,7 +270,13 @@ fn encode_with(
             height,
             format,
         })
-        .map_err(internal)
+        .map_err(internal)?;
+    if !rewrite {
+        return Ok(jpeg);
+    }
+    // The rewriter handles everything this encoder writes; should it ever refuse, the
+    // file with standard tables is still a correct JPEG.
+    Ok(jpeg_huffman::optimize_huffman(&jpeg).unwrap_or(jpeg))
 }
 
 #[cfg(test)]
@@ -286,6 +299,28 @@ mod tests {
         assert_eq!(pick(4000, 3000, Some((2001, 0))), (1, 1));
         assert_eq!(pick(4000, 3000, Some((0, 0))), (1, 8));
         assert_eq!(pick(4000, 3000, None), (1, 1));
+    }
+
+    #[test]
+    fn large_outputs_have_the_bytes_of_libjpeg_optimised_tables() {
+        // Above REWRITE_HUFFMAN_FROM_PIXELS the tables are optimised after encoding.
+        let image = gradient_rgb(1280, 900);
+        assert!(1280 * 900 >= REWRITE_HUFFMAN_FROM_PIXELS);
+        let ours = encode(&DynamicImage::ImageRgb8(image.clone()), Some(80), false).unwrap();
+        let mut compressor = Compressor::new().unwrap();
+        compressor.set_quality(80).unwrap();
+        compressor.set_subsamp(Subsamp::Sub2x2).unwrap();
+        compressor.set_optimize(true).unwrap();
+        let libjpeg = compressor
+            .compress_to_vec(Image {
+                pixels: image.as_raw().as_slice(),
+                width: 1280,
+                pitch: 1280 * 3,
+                height: 900,
+                format: PixelFormat::RGB,
+            })
+            .unwrap();
+        assert!(ours == libjpeg, "{} vs {} bytes", ours.len(), libjpeg.len());
     }
 
     #[test]

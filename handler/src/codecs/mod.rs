@@ -30,6 +30,7 @@ mod gif;
 mod isobmff;
 pub mod isolate;
 mod jpeg;
+mod jpeg_huffman;
 mod orient;
 mod png;
 mod probe;
