@@ -187,8 +187,8 @@ fn optimal_table(counts: &[u64; 256]) -> HuffmanSpec {
     }
     // Values in order of code length, then symbol number.
     for length in 1..=MAX_CODE_LENGTH {
-        for symbol in 0..256 {
-            if code_size[symbol] == length {
+        for (symbol, &size) in code_size[..256].iter().enumerate() {
+            if size == length {
                 spec.values.push(symbol as u8);
             }
         }
