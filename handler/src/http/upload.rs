@@ -51,7 +51,7 @@ fn multipart_error(e: MultipartError, limit: usize) -> Error {
 }
 
 /// Reads every `data` part, checking names, types and sizes before anything is stored.
-async fn read_files(mut multipart: Multipart, state: &AppState) -> Result<Vec<File>> {
+async fn read_files(multipart: &mut Multipart, state: &AppState) -> Result<Vec<File>> {
     let limit = state.config.max_upload_bytes;
     let mut files: Vec<File> = Vec::new();
     let mut total = 0usize;
@@ -154,22 +154,49 @@ fn conflict(names: &[String], folder: &str) -> Error {
     ))
 }
 
+/// Checks the caller and the path, then reads the files.
+async fn read_upload(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    multipart: Result<&mut Multipart>,
+) -> Result<(String, Vec<File>)> {
+    state.require(Route::Upload, headers)?;
+    let folder = keys::folder_from_path(uri.path())?;
+    Ok((folder, read_files(multipart?, state).await?))
+}
+
+/// Reads and drops what is left of a refused upload (the body limit bounds it). A
+/// client that writes its whole body before reading the answer (Node's `http`, so
+/// newman) would otherwise see the connection closed under it (EPIPE) and lose our 4xx.
+async fn discard_rest(multipart: &mut Multipart) {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+}
+
 /// `POST /{path}`: stores every `data` file at `{path}/{filename}`, all or nothing.
 pub async fn upload(
     State(state): State<AppState>,
     uri: Uri,
     headers: HeaderMap,
-    multipart: std::result::Result<Multipart, MultipartRejection>,
+    mut multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Success<UploadBody>>> {
-    state.require(Route::Upload, &headers)?;
-    let folder = keys::folder_from_path(uri.path())?;
-    let multipart = multipart.map_err(|e| {
+    let body = multipart.as_mut().map_err(|e| {
         Error::bad_request(
             "invalid-multipart",
             format!("Expected a multipart/form-data body: {}", e.body_text()),
         )
-    })?;
-    let files = read_files(multipart, &state).await?;
+    });
+    let (folder, files) = match read_upload(&state, &uri, &headers, body).await {
+        Ok(read) => read,
+        Err(e) => {
+            if let Ok(multipart) = &mut multipart {
+                discard_rest(multipart).await;
+            }
+            return Err(e);
+        }
+    };
     let store = &state.store;
     let folder = folder.as_str();
 
