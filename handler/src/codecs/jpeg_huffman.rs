@@ -446,9 +446,8 @@ fn parse(jpeg: &[u8]) -> Option<Layout> {
     }
 }
 
-/// Walks every block of the scan, calling `dc(table, symbol, extra bits)` and
-/// `ac(table, symbol, extra bits)` for each Huffman symbol; `None` if the data does not
-/// decode with the file's tables.
+/// Walks every block of the scan, calling `on_symbol(class, table, symbol, extra bits)`
+/// for each Huffman symbol; `None` if the data does not decode with the file's tables.
 fn walk(
     jpeg: &[u8],
     layout: &Layout,
