@@ -207,6 +207,7 @@ pub fn render_with(
             format,
             quality: params.q,
             lossless: params.ll.unwrap_or(false),
+            palette: decoded.palette.as_deref(),
         },
     )?;
     Ok(Rendered {

@@ -24,6 +24,7 @@ fn avif_sample() -> Vec<u8> {
             format: OutputFormat::Avif,
             quality: Some(60),
             lossless: false,
+            palette: None,
         },
     )
     .unwrap()

@@ -1,5 +1,5 @@
-//! GIF through the `image` crate, plus a block scanner that counts frames and reads the
-//! loop count without decompressing anything.
+//! GIF decoding through the `image` crate, plus a block scanner that counts frames and
+//! reads the loop count without decompressing anything. Encoding is in `gif_encode.rs`.
 //!
 //! Loop count: `Decoded::loop_count` is the number of plays (0 = forever), as in WebP.
 //! A GIF without a NETSCAPE2.0 block plays once (1); a NETSCAPE repeat count n > 0 means
@@ -8,15 +8,11 @@
 
 use std::io::Cursor;
 
-use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
-use image::{AnimationDecoder, Delay, DynamicImage, ImageDecoder};
+use image::codecs::gif::GifDecoder;
+use image::{AnimationDecoder, DynamicImage, ImageDecoder};
 
 use super::{corrupt, from_image_error, Frame, ImageFormat, Limits, Probe, RawDecoded};
 use crate::error::Error;
-
-/// NeuQuant sampling factor (1 = best, 30 = fastest); 10 is the gif crate's suggested
-/// balance, several times faster than 1 with little visible difference.
-const QUANTIZE_SPEED: i32 = 10;
 
 #[derive(Debug, PartialEq, Eq)]
 struct GifInfo {
@@ -26,6 +22,11 @@ struct GifInfo {
     /// Plays, 0 = forever.
     loop_count: u16,
     has_transparency: bool,
+    /// Byte range of the global colour table.
+    global_table: Option<(usize, usize)>,
+    has_local_tables: bool,
+    /// Palette indices some frame declares transparent.
+    transparent_indices: Vec<u8>,
 }
 
 /// Walks the block structure: O(file size), no LZW decoding, no allocation.
@@ -40,6 +41,9 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
         frames: 0,
         loop_count: 1,
         has_transparency: false,
+        global_table: None,
+        has_local_tables: false,
+        transparent_indices: Vec::new(),
     };
     let color_table_len = |packed: u8| {
         if packed & 0x80 != 0 {
@@ -49,6 +53,9 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
         }
     };
     let mut pos = 13 + color_table_len(lsd[4]);
+    if lsd[4] & 0x80 != 0 && pos <= bytes.len() {
+        info.global_table = Some((13, pos));
+    }
     // Skips a chain of data sub-blocks; returns the position after the terminator.
     let skip_sub_blocks = |mut pos: usize| -> Option<usize> {
         loop {
@@ -71,6 +78,11 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
                     // Graphic control: size byte 4, then packed flags (bit 0 = transparency).
                     0xF9 if bytes.get(body + 1).is_some_and(|packed| packed & 1 != 0) => {
                         info.has_transparency = true;
+                        if let Some(&index) = bytes.get(body + 4) {
+                            if !info.transparent_indices.contains(&index) {
+                                info.transparent_indices.push(index);
+                            }
+                        }
                     }
                     0xFF => {
                         let app = bytes.get(body..body + 12);
@@ -99,6 +111,7 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
                 let Some(descriptor) = bytes.get(pos + 1..pos + 10) else {
                     break;
                 };
+                info.has_local_tables |= descriptor[8] & 0x80 != 0;
                 // Skip the local colour table and the LZW minimum code size byte.
                 let data = pos + 10 + color_table_len(descriptor[8]) + 1;
                 let Some(next) = skip_sub_blocks(data) else {
@@ -128,6 +141,22 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
         orientation: 1,
         has_alpha: info.has_transparency,
     })
+}
+
+/// The colours of the global colour table, without the entries frames use as
+/// transparent and without repeats; `None` when frames bring their own tables (then no
+/// one palette describes the file).
+pub(super) fn source_palette(bytes: &[u8]) -> Option<Vec<[u8; 3]>> {
+    let info = scan(bytes).ok()?;
+    let (start, end) = info.global_table.filter(|_| !info.has_local_tables)?;
+    let mut colours: Vec<[u8; 3]> = Vec::new();
+    for (index, rgb) in bytes[start..end].chunks_exact(3).enumerate() {
+        let rgb = [rgb[0], rgb[1], rgb[2]];
+        if !info.transparent_indices.contains(&(index as u8)) && !colours.contains(&rgb) {
+            colours.push(rgb);
+        }
+    }
+    Some(colours)
 }
 
 /// Decodes every frame composited onto the full canvas (disposal applied by the decoder).
@@ -166,44 +195,10 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
     })
 }
 
-pub(super) fn encode(frames: &[Frame], loop_count: u16) -> Result<Vec<u8>, Error> {
-    let (width, height) = (frames[0].image.width(), frames[0].image.height());
-    if width > u32::from(u16::MAX) || height > u32::from(u16::MAX) {
-        return Err(Error::OutputTooLarge(format!(
-            "GIF output is limited to 65535x65535; this image is {width}x{height}"
-        )));
-    }
-    let internal = |e: image::ImageError| Error::Internal(format!("GIF encoder: {e}"));
-    let mut out = Vec::new();
-    {
-        let mut encoder = GifEncoder::new_with_speed(&mut out, QUANTIZE_SPEED);
-        if frames.len() > 1 || loop_count != 1 {
-            let repeat = match loop_count {
-                0 => Repeat::Infinite,
-                plays => Repeat::Finite(plays - 1),
-            };
-            encoder.set_repeat(repeat).map_err(internal)?;
-        }
-        for frame in frames {
-            let delay = Delay::from_numer_denom_ms(frame.delay_ms, 1);
-            let mut buffer = frame.image.to_rgba8();
-            // GIF transparency is on or off. The encoder treats only alpha 0 as
-            // transparent, which turns a resize's soft edge into an opaque dark fringe;
-            // cut at half instead, as libvips does.
-            for pixel in buffer.pixels_mut() {
-                pixel[3] = if pixel[3] < 128 { 0 } else { 255 };
-            }
-            encoder
-                .encode_frame(image::Frame::from_parts(buffer, 0, 0, delay))
-                .map_err(internal)?;
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codecs::gif_encode::encode;
     use crate::codecs::tests::fixture;
     use crate::codecs::{
         decode, encode as encode_any, sniff, DecodeOptions, EncodeOptions, OutputFormat,
@@ -238,6 +233,19 @@ mod tests {
             assert_eq!((frame.image.width(), frame.image.height()), (80, 80));
             assert!(frame.delay_ms > 0);
         }
+    }
+
+    #[test]
+    fn source_palette_is_the_global_table_without_transparent_or_repeated_entries() {
+        // 4-entry global table (red, green, red again, blue), index 1 transparent.
+        let mut gif = b"GIF89a\x01\x00\x01\x00\x81\x00\x00".to_vec();
+        gif.extend_from_slice(&[255, 0, 0, 0, 255, 0, 255, 0, 0, 0, 0, 255]);
+        gif.extend_from_slice(b"\x21\xf9\x04\x01\x00\x00\x01\x00");
+        gif.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b");
+        assert_eq!(source_palette(&gif), Some(vec![[255, 0, 0], [0, 0, 255]]));
+        assert!(decode(&gif, &DecodeOptions::default()).is_ok());
+        // Frames with their own tables: no single palette.
+        assert_eq!(source_palette(&fixture("rotating-squares.gif")), None);
     }
 
     #[test]
@@ -277,6 +285,7 @@ mod tests {
                 format: OutputFormat::Gif,
                 quality: None,
                 lossless: false,
+                palette: None,
             };
             let gif = encode_any(&frames, loop_count, &opts).unwrap();
             assert_eq!(sniff(&gif), Some(ImageFormat::Gif));
@@ -293,7 +302,7 @@ mod tests {
 
     #[test]
     fn corrupt_gif_is_unprocessable() {
-        let gif = encode(&animation(2), 0).unwrap();
+        let gif = encode(&animation(2), 0, false, None).unwrap();
         // Cut inside the first frame's LZW data.
         let cut = &gif[..gif.len() / 2];
         assert!(matches!(

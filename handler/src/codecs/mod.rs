@@ -14,7 +14,8 @@
 //! * AVIF [50]: ravif quality (its own 1–100 → AV1 quantizer curve), rav1e speed 9 (see `avif::SPEED`).
 //!   `lossless` is not available in rav1e; it maps to quality 100 (near-lossless).
 //! * PNG: always lossless; `quality` is ignored (no palette quantisation).
-//! * GIF: `quality` is ignored; colours are quantised per frame (NeuQuant, 256 colours).
+//! * GIF: `quality` is ignored; one palette for all frames, close colours merged unless
+//!   `lossless`, NeuQuant when more than 256 remain; frames differenced (see gif_encode.rs).
 //! * TIFF: uncompressed; `quality` is ignored.
 //!
 //! Inputs: JPEG (turbojpeg, incl. progressive/CMYK), PNG, WebP (incl. animated), GIF
@@ -27,6 +28,7 @@ mod avif;
 mod avif_decode;
 mod color;
 mod gif;
+mod gif_encode;
 mod isobmff;
 pub mod isolate;
 mod jpeg;
@@ -276,6 +278,8 @@ pub struct Decoded {
     /// Upright size of the stored image, before any shrink-on-load.
     pub source_width: u32,
     pub source_height: u32,
+    /// A GIF's own palette (see `gif::source_palette`), for a GIF output to reuse.
+    pub palette: Option<Vec<[u8; 3]>>,
 }
 
 /// What a format decoder hands back before colour conversion and orientation.
@@ -338,15 +342,21 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Error> {
         loop_count: raw.loop_count,
         source_width,
         source_height,
+        palette: match format {
+            ImageFormat::Gif => gif::source_palette(bytes),
+            _ => None,
+        },
     })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EncodeOptions {
+pub struct EncodeOptions<'a> {
     pub format: OutputFormat,
     /// 1–100; `None` = the format's default (JPEG 80, WebP 80, AVIF 50).
     pub quality: Option<u8>,
     pub lossless: bool,
+    /// The source's palette ([`Decoded::palette`]); GIF output may reuse it.
+    pub palette: Option<&'a [[u8; 3]]>,
 }
 
 /// Encodes frames (all the same size) without any metadata. Formats without animation
@@ -369,7 +379,9 @@ pub fn encode(frames: &[Frame], loop_count: u16, opts: &EncodeOptions) -> Result
             OutputFormat::Jpeg => jpeg::encode(&first.image, opts.quality, opts.lossless),
             OutputFormat::Png => png::encode(&first.image),
             OutputFormat::Webp => webp::encode(frames, loop_count, opts.quality, opts.lossless),
-            OutputFormat::Gif => gif::encode(frames, loop_count),
+            OutputFormat::Gif => {
+                gif_encode::encode(frames, loop_count, opts.lossless, opts.palette)
+            }
             OutputFormat::Tiff => tiff::encode(&first.image),
             OutputFormat::Avif => avif::encode(&first.image, opts.quality, opts.lossless),
         },

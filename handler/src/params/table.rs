@@ -247,7 +247,7 @@ pub const KEYS: &[KeySpec] = &[
     key!(fm, Keyword, Output, None, parse_format, render_name,
         "Output format: jpeg (alias jpg), png, webp, gif, tiff (alias tif) or avif; default the original's."),
     key!(ll, Boolean, Output, Some("true"), parse_flag, render_flag,
-        "Lossless compression where the format has it (webp, avif): true, false, 1 or 0; default false, bare ll means true."),
+        "Lossless compression where the format has it (webp, avif; gif keeps exact colours when they fit): true, false, 1 or 0; default false, bare ll means true."),
 ];
 
 /// Keys kept for URL signing (a later issue): ignored like unknown keys, never an error.
