@@ -26,17 +26,25 @@ const jobs = {
   "w=300&h=300&f=cover&fm=png": (s) => s.resize({ width: 300, height: 300, fit: "cover", withoutEnlargement: true }).png(),
   "bl=5": (s) => s.blur(5).jpeg({ quality: 80 }),
   "r=33": (s) => s.rotate(33).jpeg({ quality: 80 }),
+  // GIF output (bin/bench runs these on GIF inputs, all frames read).
+  "fm=gif": (s) => s.gif(),
+  "w=40&fm=gif": (s) => s.resize({ width: 40, withoutEnlargement: true }).gif(),
+  "w=200&fm=gif": (s) => s.resize({ width: 200, withoutEnlargement: true }).gif(),
+  "w=200&t=ff0000&fm=gif": (s) => s.resize({ width: 200, withoutEnlargement: true }).tint("#ff0000").gif(),
 };
+// Every frame of an animation, as our pipeline reads it.
+const inputOptions = buf.subarray(0, 3).toString() === "GIF" ? { animated: true } : {};
 
 async function main() {
   const only = process.env.BENCH_JOBS ? process.env.BENCH_JOBS.split(",") : null;
   for (const [job, build] of Object.entries(jobs)) {
-    if (only && !only.includes(job)) continue;
+    // Without BENCH_JOBS, the six jobs (the GIF ones want a GIF input).
+    if (only ? !only.includes(job) : job.includes("fm=gif")) continue;
     // One warm-up run, then the timed ones.
-    let out = await build(sharp(buf)).toBuffer({ resolveWithObject: true });
+    let out = await build(sharp(buf, inputOptions)).toBuffer({ resolveWithObject: true });
     const start = process.hrtime.bigint();
     for (let i = 0; i < iterations; i++) {
-      out = await build(sharp(buf)).toBuffer({ resolveWithObject: true });
+      out = await build(sharp(buf, inputOptions)).toBuffer({ resolveWithObject: true });
     }
     const ms = Number(process.hrtime.bigint() - start) / 1e6 / iterations;
     console.log(JSON.stringify({ job, ms: +ms.toFixed(2), bytes: out.data.length, width: out.info.width, height: out.info.height }));
