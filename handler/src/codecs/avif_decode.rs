@@ -53,6 +53,7 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits, info: HeifInfo) -> Result<Ra
         frames: vec![Frame { image, delay_ms: 0 }],
         loop_count: 0,
         icc_profile: info.icc_profile,
+        palette: None,
     })
 }
 

@@ -146,8 +146,7 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
 /// The colours of the global colour table, without the entries frames use as
 /// transparent and without repeats; `None` when frames bring their own tables (then no
 /// one palette describes the file).
-pub(super) fn source_palette(bytes: &[u8]) -> Option<Vec<[u8; 3]>> {
-    let info = scan(bytes).ok()?;
+fn source_palette(bytes: &[u8], info: &GifInfo) -> Option<Vec<[u8; 3]>> {
     let (start, end) = info.global_table.filter(|_| !info.has_local_tables)?;
     let mut colours: Vec<[u8; 3]> = Vec::new();
     for (index, rgb) in bytes[start..end].chunks_exact(3).enumerate() {
@@ -192,6 +191,7 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
         frames,
         loop_count: info.loop_count,
         icc_profile: None,
+        palette: source_palette(bytes, &info),
     })
 }
 
@@ -242,10 +242,11 @@ mod tests {
         gif.extend_from_slice(&[255, 0, 0, 0, 255, 0, 255, 0, 0, 0, 0, 255]);
         gif.extend_from_slice(b"\x21\xf9\x04\x01\x00\x00\x01\x00");
         gif.extend_from_slice(b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b");
-        assert_eq!(source_palette(&gif), Some(vec![[255, 0, 0], [0, 0, 255]]));
-        assert!(decode(&gif, &DecodeOptions::default()).is_ok());
+        // Decoding hands it on with the frames.
+        let palette = |gif: &[u8]| decode(gif, &DecodeOptions::default()).unwrap().palette;
+        assert_eq!(palette(&gif), Some(vec![[255, 0, 0], [0, 0, 255]]));
         // Frames with their own tables: no single palette.
-        assert_eq!(source_palette(&fixture("rotating-squares.gif")), None);
+        assert_eq!(palette(&fixture("rotating-squares.gif")), None);
     }
 
     #[test]

@@ -80,11 +80,14 @@ pub(super) fn encode(
         true => (0, None),
         false => (MERGE_TOLERANCE, source_palette),
     };
-    let palette = Palette::build(frames, tolerance, source_palette);
+    // Converted once: the palette reads every frame, maybe twice, then indexes them.
+    let images = rgba_frames(frames);
+    let palette = Palette::build(&images, tolerance, source_palette);
     let (indexed, delays) = merge_repeats(
-        frames
+        images
             .iter()
-            .map(|f| (palette.index(&rgba(f)), delay_centiseconds(f.delay_ms))),
+            .zip(frames)
+            .map(|(image, f)| (palette.index(image), delay_centiseconds(f.delay_ms))),
     );
     let canvas = Canvas { width, height };
     let internal = |e: gif::EncodingError| Error::Internal(format!("GIF encoder: {e}"));
@@ -140,11 +143,15 @@ fn merge_repeats(frames: impl Iterator<Item = (Vec<u8>, u16)>) -> (Vec<Vec<u8>>,
     (indexed, delays)
 }
 
-fn rgba(frame: &Frame) -> Cow<'_, RgbaImage> {
-    match &frame.image {
-        DynamicImage::ImageRgba8(image) => Cow::Borrowed(image),
-        other => Cow::Owned(other.to_rgba8()),
-    }
+/// The frames as 8-bit RGBA, borrowed when they already are.
+fn rgba_frames(frames: &[Frame]) -> Vec<Cow<'_, RgbaImage>> {
+    frames
+        .iter()
+        .map(|frame| match &frame.image {
+            DynamicImage::ImageRgba8(image) => Cow::Borrowed(image),
+            other => Cow::Owned(other.to_rgba8()),
+        })
+        .collect()
 }
 
 fn is_opaque(pixel: &[u8]) -> bool {
@@ -176,9 +183,9 @@ impl Palette {
     /// `tolerance`: how far (largest channel difference) a colour may move to share an
     /// entry with a more frequent one; 0 keeps every colour as it is. `source`: the
     /// input's palette, used when the colours do not fit and it still suits them.
-    fn build(frames: &[Frame], tolerance: u8, source: Option<&[[u8; 3]]>) -> Palette {
+    fn build(images: &[Cow<RgbaImage>], tolerance: u8, source: Option<&[[u8; 3]]>) -> Palette {
         // An animation always reserves the transparent index: differencing needs it.
-        let mut needs_transparent = frames.len() > 1;
+        let mut needs_transparent = images.len() > 1;
         let mut counts: HashMap<u32, u64> = HashMap::new();
         let mut opaque_pixels = 0usize;
         // Colour and length of the current run: frames are mostly runs, and a hash map
@@ -190,8 +197,8 @@ impl Palette {
                 *counts.entry(run.0).or_default() += run.1;
             }
         };
-        for frame in frames {
-            for pixel in rgba(frame).pixels() {
+        for image in images {
+            for pixel in image.pixels() {
                 if !is_opaque(&pixel.0) {
                     needs_transparent = true;
                     continue;
@@ -220,7 +227,7 @@ impl Palette {
                 (rgb, Lookup::Table(lookup))
             }
             None => {
-                let sample = sample_opaque(frames, opaque_pixels);
+                let sample = sample_opaque(images, opaque_pixels);
                 match source.filter(|s| s.len() <= capacity && source_palette_fits(s, &sample)) {
                     Some(source) => (
                         source.iter().flatten().copied().collect(),
@@ -367,12 +374,12 @@ fn merge_close_colours(
 
 /// An even sample (RGBA, alpha 255) of the opaque pixels of every frame, at most
 /// `MAX_TRAINING_PIXELS`.
-fn sample_opaque(frames: &[Frame], opaque_pixels: usize) -> Vec<u8> {
+fn sample_opaque(images: &[Cow<RgbaImage>], opaque_pixels: usize) -> Vec<u8> {
     let stride = opaque_pixels.div_ceil(MAX_TRAINING_PIXELS).max(1);
     let mut sample = Vec::with_capacity(opaque_pixels.min(MAX_TRAINING_PIXELS) * 4);
     let mut seen = 0usize;
-    for frame in frames {
-        for pixel in rgba(frame).pixels() {
+    for image in images {
+        for pixel in image.pixels() {
             if is_opaque(&pixel.0) {
                 if seen.is_multiple_of(stride) {
                     sample.extend_from_slice(&[pixel[0], pixel[1], pixel[2], 255]);
@@ -667,7 +674,7 @@ mod tests {
                 delay_ms: 50,
             })
             .collect();
-        let palette = Palette::build(&frames, MERGE_TOLERANCE, None);
+        let palette = Palette::build(&rgba_frames(&frames), MERGE_TOLERANCE, None);
         assert!(matches!(palette.lookup, Lookup::Quantized(_)));
         let gif = encode(&frames, 0, false, None).unwrap();
         let got = shown_at_input_times(&gif, &frames);
@@ -747,7 +754,9 @@ mod tests {
         use crate::pipeline::{render, Limits};
         let source = palette_photo_gif(200);
         let palette: std::collections::HashSet<[u8; 3]> =
-            crate::codecs::gif::source_palette(&source)
+            decode(&source, &DecodeOptions::default())
+                .unwrap()
+                .palette
                 .unwrap()
                 .into_iter()
                 .collect();
@@ -783,14 +792,14 @@ mod tests {
             delay_ms: 0,
         }];
         let greys: Vec<[u8; 3]> = (0..=255).map(|v| [v, v, v]).collect();
-        let palette = Palette::build(&frames, MERGE_TOLERANCE, Some(&greys));
+        let palette = Palette::build(&rgba_frames(&frames), MERGE_TOLERANCE, Some(&greys));
         assert!(matches!(palette.lookup, Lookup::Quantized(_)));
-        let palette = Palette::build(&frames, MERGE_TOLERANCE, Some(&[]));
+        let palette = Palette::build(&rgba_frames(&frames), MERGE_TOLERANCE, Some(&[]));
         assert!(matches!(palette.lookup, Lookup::Quantized(_)));
         // A palette of the photo's own colours (a few hundred learnt ones) suits it.
-        let own = Palette::build(&frames, 0, None);
+        let own = Palette::build(&rgba_frames(&frames), 0, None);
         let own: Vec<[u8; 3]> = own.rgb.chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
-        let palette = Palette::build(&frames, MERGE_TOLERANCE, Some(&own));
+        let palette = Palette::build(&rgba_frames(&frames), MERGE_TOLERANCE, Some(&own));
         assert!(matches!(palette.lookup, Lookup::Nearest(_)));
         // And one too long to leave room (256 colours, transparency needed) is not used.
         let mut with_hole = frames[0].image.to_rgba8();
@@ -798,7 +807,7 @@ mod tests {
         let frames = [still(with_hole)];
         let mut long = own.clone();
         long.resize(256, [1, 2, 3]);
-        let palette = Palette::build(&frames, MERGE_TOLERANCE, Some(&long));
+        let palette = Palette::build(&rgba_frames(&frames), MERGE_TOLERANCE, Some(&long));
         assert!(matches!(palette.lookup, Lookup::Quantized(_)));
     }
 
@@ -947,7 +956,7 @@ mod tests {
             Rgba([(x * 16) as u8, (y * 16) as u8, 7, 255])
         });
         let frames = [still(image)];
-        let palette = Palette::build(&frames, 0, None);
+        let palette = Palette::build(&rgba_frames(&frames), 0, None);
         assert_eq!(palette.transparent, None);
         assert_eq!(palette.rgb.len(), 256 * 3);
         let gif = encode(&frames, 1, true, None).unwrap();
@@ -965,7 +974,7 @@ mod tests {
             image: photo,
             delay_ms: 0,
         }];
-        let palette = Palette::build(&frames, 0, None);
+        let palette = Palette::build(&rgba_frames(&frames), 0, None);
         assert!(matches!(palette.lookup, Lookup::Quantized(_)));
         assert_eq!((palette.transparent, palette.rgb.len()), (None, 256 * 3));
         let got = shown(&encode(&frames, 1, true, None).unwrap());

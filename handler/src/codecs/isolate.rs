@@ -198,6 +198,7 @@ fn read_answer(answer: &[u8]) -> Result<RawDecoded, Error> {
         frames: vec![Frame { image, delay_ms: 0 }],
         loop_count: 0,
         icc_profile: (!icc.is_empty()).then(|| icc.to_vec()),
+        palette: None,
     })
 }
 
@@ -233,6 +234,7 @@ mod tests {
             frames: vec![Frame { image, delay_ms: 0 }],
             loop_count: 0,
             icc_profile: icc,
+            palette: None,
         }
     }
 

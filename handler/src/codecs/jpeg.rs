@@ -204,6 +204,7 @@ pub(super) fn decode(
         frames: vec![Frame { image, delay_ms: 0 }],
         loop_count: 0,
         icc_profile,
+        palette: None,
     })
 }
 

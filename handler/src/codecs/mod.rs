@@ -278,7 +278,8 @@ pub struct Decoded {
     /// Upright size of the stored image, before any shrink-on-load.
     pub source_width: u32,
     pub source_height: u32,
-    /// A GIF's own palette (see `gif::source_palette`), for a GIF output to reuse.
+    /// A GIF's own palette (its global colour table, see `gif::source_palette`), for a GIF
+    /// output to reuse.
     pub palette: Option<Vec<[u8; 3]>>,
 }
 
@@ -287,6 +288,8 @@ struct RawDecoded {
     frames: Vec<Frame>,
     loop_count: u16,
     icc_profile: Option<Vec<u8>>,
+    /// See [`Decoded::palette`].
+    palette: Option<Vec<[u8; 3]>>,
 }
 
 /// Reads the header and refuses a size or frame count over `limits`, before any pixel
@@ -342,10 +345,7 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Error> {
         loop_count: raw.loop_count,
         source_width,
         source_height,
-        palette: match format {
-            ImageFormat::Gif => gif::source_palette(bytes),
-            _ => None,
-        },
+        palette: raw.palette,
     })
 }
 

@@ -38,6 +38,7 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
         frames: vec![Frame { image, delay_ms: 0 }],
         loop_count: 0,
         icc_profile,
+        palette: None,
     })
 }
 

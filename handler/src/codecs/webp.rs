@@ -137,6 +137,7 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
         frames,
         loop_count: animation_loop_count(bytes),
         icc_profile: header.icc_profile,
+        palette: None,
     })
 }
 
