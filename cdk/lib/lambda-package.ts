@@ -1,8 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 
 /** The binary target of the `image-service` package that runs on Lambda. */
@@ -14,23 +14,27 @@ export const WATERMARKS_DIR_ON_LAMBDA = `/var/task/${PACKAGED_WATERMARKS}`;
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_MANIFEST = path.join(REPO_ROOT, 'handler', 'Cargo.toml');
 export const DEFAULT_WATERMARKS = path.join(REPO_ROOT, 'assets', 'watermarks');
+/** The one command that builds the Lambda package (arm64 bootstrap + watermarks). */
+export const PACKAGE_SCRIPT = path.join(REPO_ROOT, 'bin', 'package');
+/**
+ * Test-only: a stand-in for bin/package (the jest tests cannot afford the real build; the
+ * real one is synthesized by bin/test-synth-real).
+ */
+export const PACKAGE_SCRIPT_ENV = 'IMAGE_SERVICE_PACKAGE_SCRIPT';
 
 export interface ServiceFunctionProps
   extends Omit<lambda.FunctionOptions, 'architecture'> {
   /**
    * A directory holding an already built `bootstrap` (e.g. `target/lambda/image-service-lambda`).
    * When set, nothing is compiled: the directory and the watermarks are packaged as they are.
-   * When unset, cargo-lambda builds the binary for arm64 during synth.
+   * When unset, synth runs `bin/package --out <asset dir>`, which builds the arm64 package
+   * (bootstrap + the repository's assets/watermarks).
    */
   readonly prebuiltDir?: string;
-  /** Watermark PNGs shipped in the package under assets/watermarks. */
+  /** Watermark PNGs shipped beside a prebuilt bootstrap (bin/package ships assets/watermarks). */
   readonly watermarksDir: string;
-  /** Cargo.toml of the package holding the Lambda binary. */
-  readonly manifestPath: string;
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+  /** @deprecated ignored: bin/package always builds the workspace's `image-service` package. */
+  readonly manifestPath?: string;
 }
 
 /** Copies a prebuilt Lambda directory and the watermarks into one package directory. */
@@ -51,23 +55,48 @@ export function watermarkFiles(watermarksDir: string): string[] {
 }
 
 /**
+ * Builds the package into `outputDir` with bin/package (or the stand-in named by
+ * IMAGE_SERVICE_PACKAGE_SCRIPT) and checks its layout; throws with the build's exit status.
+ */
+export function runPackageScript(outputDir: string): void {
+  const script = process.env[PACKAGE_SCRIPT_ENV] || PACKAGE_SCRIPT;
+  // The build's output goes to stderr: stdout may be a template being printed.
+  const run = spawnSync(script, ['--out', outputDir], { cwd: REPO_ROOT, stdio: ['ignore', 2, 2], env: process.env });
+  if (run.error) throw new Error(`cannot run ${script}: ${run.error.message}`);
+  if (run.status !== 0) {
+    throw new Error(`${script} --out ${outputDir} failed (${run.signal ?? `exit status ${run.status}`}); see its output above`);
+  }
+  const bootstrap = path.join(outputDir, 'bootstrap');
+  if (!fs.existsSync(bootstrap) || !fs.statSync(bootstrap).isFile()) {
+    throw new Error(`${script} did not write ${bootstrap}`);
+  }
+  if (watermarkFiles(path.join(outputDir, PACKAGED_WATERMARKS)).length === 0) {
+    throw new Error(`${script} did not write any watermark under ${path.join(outputDir, PACKAGED_WATERMARKS)}`);
+  }
+}
+
+/**
  * The service's Lambda function: arm64, provided.al2023, handler `bootstrap`, with the
- * watermarks next to the binary.
+ * watermarks next to the binary. Without `prebuiltDir` the package is built during synth by
+ * bin/package, the same command people and the tests run: there is no second build path.
  */
 export function createServiceFunction(scope: Construct, id: string, props: ServiceFunctionProps): lambda.Function {
-  const { prebuiltDir, watermarksDir, manifestPath, ...options } = props;
+  const { prebuiltDir, watermarksDir, manifestPath: _ignored, ...options } = props;
+  const common = {
+    ...options,
+    runtime: lambda.Runtime.PROVIDED_AL2023,
+    architecture: lambda.Architecture.ARM_64,
+    handler: 'bootstrap',
+  };
 
   if (prebuiltDir !== undefined) {
     const dir = path.resolve(prebuiltDir);
     const bootstrap = path.join(dir, 'bootstrap');
     if (!fs.existsSync(bootstrap) || !fs.statSync(bootstrap).isFile()) {
-      throw new Error(`lambdaAsset: ${dir} has no 'bootstrap' file (build it with: cargo lambda build --release --arm64 --bin ${LAMBDA_BINARY})`);
+      throw new Error(`lambdaAsset: ${dir} has no 'bootstrap' file (build the package with: bin/package --out ${dir})`);
     }
     return new lambda.Function(scope, id, {
-      ...options,
-      runtime: lambda.Runtime.PROVIDED_AL2023,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'bootstrap',
+      ...common,
       code: lambda.Code.fromAsset(dir, {
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
@@ -84,21 +113,22 @@ export function createServiceFunction(scope: Construct, id: string, props: Servi
     });
   }
 
-  return new RustFunction(scope, id, {
-    ...options,
-    manifestPath,
-    binaryName: LAMBDA_BINARY,
-    runtime: 'provided.al2023',
-    architecture: lambda.Architecture.ARM_64,
-    bundling: {
-      architecture: lambda.Architecture.ARM_64,
-      commandHooks: {
-        beforeBundling: () => [],
-        afterBundling: (_inputDir: string, outputDir: string) => [
-          `mkdir -p ${shellQuote(`${outputDir}/${PACKAGED_WATERMARKS}`)}`,
-          `if [ -d ${shellQuote(watermarksDir)} ]; then cp -R ${shellQuote(`${watermarksDir}/.`)} ${shellQuote(`${outputDir}/${PACKAGED_WATERMARKS}/`)}; fi`,
-        ],
+  return new lambda.Function(scope, id, {
+    ...common,
+    // The source path is only where bundling starts from: with an OUTPUT hash nothing in it is
+    // fingerprinted, the asset is what bin/package wrote.
+    code: lambda.Code.fromAsset(REPO_ROOT, {
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: {
+        // Never pulled: bin/package runs locally and either succeeds or fails the synth.
+        image: DockerImage.fromRegistry('scratch'),
+        local: {
+          tryBundle(outputDir: string): boolean {
+            runPackageScript(outputDir);
+            return true;
+          },
+        },
       },
-    },
+    }),
   });
 }

@@ -7,9 +7,6 @@ export IMAGE_SERVICE_VENV=${IMAGE_SERVICE_VENV:-$REPO_ROOT/.venv}
 
 # Pinned tools from PyPI.
 CFN_LINT_VERSION=1.58.0
-CARGO_LAMBDA_VERSION=1.9.2
-# The target cargo-lambda builds the Lambda for (arm64).
-LAMBDA_TARGET=aarch64-unknown-linux-gnu
 
 # The CDK CLI asks nothing and reports nothing.
 export CDK_DISABLE_CLI_TELEMETRY=true
@@ -57,24 +54,6 @@ PY
 
 ensure_cfn_lint() {
   pip_ensure cfnlint cfn-lint "$CFN_LINT_VERSION"
-}
-
-# cargo-lambda (with zig) from PyPI when `cargo lambda` is not available, plus the arm64 target.
-ensure_cargo_lambda() {
-  command -v cargo >/dev/null 2>&1 || cdk_die "cargo is not installed (https://rustup.rs)"
-  if ! cargo lambda --version >/dev/null 2>&1; then
-    ensure_venv
-    if ! "$IMAGE_SERVICE_VENV/bin/cargo-lambda" --version >/dev/null 2>&1; then
-      cdk_log "pip install cargo-lambda==$CARGO_LAMBDA_VERSION (into $IMAGE_SERVICE_VENV)"
-      "$IMAGE_SERVICE_VENV/bin/pip" install -q --disable-pip-version-check "cargo-lambda==$CARGO_LAMBDA_VERSION" || cdk_die "pip install cargo-lambda failed"
-    fi
-    export PATH="$IMAGE_SERVICE_VENV/bin:$PATH"
-    cargo lambda --version >/dev/null 2>&1 || cdk_die "cargo lambda still not runnable after installing it"
-  fi
-  if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx "$LAMBDA_TARGET"; then
-    cdk_log "rustup target add $LAMBDA_TARGET"
-    rustup target add "$LAMBDA_TARGET"
-  fi
 }
 
 # A stage must exist in the settings file; prints the valid ones otherwise.

@@ -1,55 +1,97 @@
-// The normal deploy path: RustFunction runs `cargo lambda build` during synth. A stand-in
-// `cargo` on the PATH records its arguments and writes a bootstrap, so the whole bundling
-// (command line, output layout, watermarks copied by the afterBundling hook) is exercised
-// without Rust or cargo-lambda. Its own file: cargo-lambda-cdk caches "can cargo lambda run
-// here" once per module instance.
+// The normal deploy path: without lambdaAsset, synth runs bin/package --out <asset dir>.
+// Jest cannot afford the real build, so IMAGE_SERVICE_PACKAGE_SCRIPT points at stand-ins
+// that record how they were called and write a package; the real build is synthesized by
+// bin/test-synth-real (run by bin/test), which checks the asset holds the aarch64 bootstrap.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PACKAGE_SCRIPT, PACKAGE_SCRIPT_ENV, REPO_ROOT } from '../lib/lambda-package';
 import { fixtures, serviceFunction, synth } from './helpers';
 
-// Jest gives each test file its own process.env, which child processes started without an
-// explicit env do not see: hand it to them, so the stand-in cargo below is found.
-jest.mock('child_process', () => {
-  const real = jest.requireActual('child_process');
-  return { ...real, spawnSync: (cmd: string, args: string[], opts?: object) => real.spawnSync(cmd, args, { env: process.env, ...opts }) };
-});
+const dir = path.join(fixtures.root, 'fake-package');
+const callsLog = path.join(dir, 'calls.txt');
 
-const bin = path.join(fixtures.root, 'fake-cargo-bin');
-const argsLog = path.join(fixtures.root, 'fake-cargo-args.txt');
-
-beforeAll(() => {
-  fs.mkdirSync(bin, { recursive: true });
-  fs.writeFileSync(path.join(bin, 'cargo'), `#!/usr/bin/env bash
+/** Writes an executable stand-in for bin/package with this body (after arg parsing). */
+function standIn(name: string, body: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `#!/usr/bin/env bash
 set -e
-[ "$1" = lambda ] || exit 1
-if [ "$2" = --version ]; then echo "cargo-lambda 1.9.2 (stand-in)"; exit 0; fi
-echo "$PWD :: $*" >> ${JSON.stringify(argsLog)}
-out=""
-prev=""
-for a in "$@"; do
-  [ "$prev" = --lambda-dir ] && out="$a"
-  prev="$a"
-done
-mkdir -p "$out"
-printf '#!/bin/sh\\n' > "$out/bootstrap"
-chmod 755 "$out/bootstrap"
+echo "$PWD :: $*" >> ${JSON.stringify(callsLog)}
+[ "$1" = --out ] && [ -n "$2" ] && [ $# = 2 ] || exit 64
+out=$2
+${body}
 `, { mode: 0o755 });
-  process.env.PATH = `${bin}${path.delimiter}${process.env.PATH}`;
+  return file;
+}
+
+const writesPackage = `mkdir -p "$out/assets/watermarks"
+printf 'stand-in bootstrap\\n' > "$out/bootstrap"
+chmod 755 "$out/bootstrap"
+printf 'png' > "$out/assets/watermarks/logo.png"`;
+
+function calls(): string[] {
+  return fs.existsSync(callsLog) ? fs.readFileSync(callsLog, 'utf8').trim().split('\n') : [];
+}
+
+function withScript<T>(script: string, f: () => T): T {
+  const before = process.env[PACKAGE_SCRIPT_ENV];
+  process.env[PACKAGE_SCRIPT_ENV] = script;
+  try {
+    return f();
+  } finally {
+    if (before === undefined) delete process.env[PACKAGE_SCRIPT_ENV];
+    else process.env[PACKAGE_SCRIPT_ENV] = before;
+  }
+}
+
+beforeEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
 });
 
-test('cargo lambda builds the image-service-lambda binary for arm64 (release) and the watermarks ship beside it', () => {
-  const out = synth('dev', { lambdaAsset: '' });
+test('the default package command is bin/package, and it is executable', () => {
+  expect(PACKAGE_SCRIPT).toBe(path.join(REPO_ROOT, 'bin', 'package'));
+  fs.accessSync(PACKAGE_SCRIPT, fs.constants.X_OK);
+});
 
-  const calls = fs.readFileSync(argsLog, 'utf8').trim().split('\n');
-  expect(calls).toHaveLength(1);
-  const [cwd, args] = calls[0].split(' :: ');
-  expect(cwd).toBe(path.resolve(__dirname, '..', '..', 'handler'));
-  expect(args).toMatch(/^lambda build --lambda-dir \S+ --release --arm64 --bin image-service-lambda --flatten image-service-lambda$/);
+test('synth without lambdaAsset runs the package script once with --out <asset dir> and ships what it wrote', () => {
+  const out = withScript(standIn('package', writesPackage), () => synth('dev', { lambdaAsset: '' }));
+
+  const recorded = calls();
+  expect(recorded).toHaveLength(1);
+  const [cwd, args] = recorded[0].split(' :: ');
+  expect(cwd).toBe(REPO_ROOT);
+  const m = /^--out (\S+)$/.exec(args);
+  expect(m).not.toBeNull();
 
   const [, fn] = serviceFunction(out.template);
   expect(fn.Properties.Architectures).toEqual(['arm64']);
   expect(fn.Properties.Runtime).toBe('provided.al2023');
-  const dir = path.join(out.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
-  expect(fs.existsSync(path.join(dir, 'bootstrap'))).toBe(true);
-  expect(fs.readdirSync(path.join(dir, 'assets', 'watermarks'))).toEqual(['logo.png']);
+  expect(fn.Properties.Handler).toBe('bootstrap');
+  const asset = path.join(out.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+  expect(fs.readFileSync(path.join(asset, 'bootstrap'), 'utf8')).toBe('stand-in bootstrap\n');
+  expect(fs.statSync(path.join(asset, 'bootstrap')).mode & 0o111).not.toBe(0);
+  expect(fs.readdirSync(path.join(asset, 'assets', 'watermarks'))).toEqual(['logo.png']);
+  // The script was told to write where CDK then took the asset from (its bundling dir).
+  expect(path.dirname(m![1])).toBe(out.outdir);
+});
+
+test('a failing package build fails the synth, naming the script and its exit status', () => {
+  const script = standIn('package-fails', 'echo "cargo: could not compile" >&2; exit 3');
+  expect(() => withScript(script, () => synth('dev', { lambdaAsset: '' }))).toThrow(/package-fails --out .* failed \(exit status 3\)/);
+});
+
+test('a package without a bootstrap or without watermarks fails the synth', () => {
+  const noBootstrap = standIn('package-no-bootstrap', 'mkdir -p "$out/assets/watermarks"; printf png > "$out/assets/watermarks/logo.png"');
+  expect(() => withScript(noBootstrap, () => synth('dev', { lambdaAsset: '' }))).toThrow(/did not write .*bootstrap/);
+  const noWatermarks = standIn('package-no-watermarks', 'printf x > "$out/bootstrap"');
+  expect(() => withScript(noWatermarks, () => synth('dev', { lambdaAsset: '' }))).toThrow(/did not write any watermark/);
+});
+
+test('with lambdaAsset nothing is built', () => {
+  const script = standIn('package-must-not-run', 'exit 1');
+  const out = withScript(script, () => synth('dev'));
+  expect(calls()).toEqual([]);
+  const [, fn] = serviceFunction(out.template);
+  const asset = path.join(out.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+  expect(fs.readFileSync(path.join(asset, 'bootstrap'), 'utf8')).toBe(fs.readFileSync(path.join(fixtures.lambdaAsset, 'bootstrap'), 'utf8'));
 });
