@@ -39,6 +39,14 @@ export function processingDeadlineMs(timeoutSeconds: number): number {
   return Math.max(1000, timeoutSeconds * 1000 - 1500);
 }
 
+/**
+ * A secret ARN ending in Secrets Manager's "-" + 6 random characters: the complete ARN of one
+ * secret. Anything else (a name, or an ARN without the suffix) matches the secret only with "-??????".
+ */
+export function isCompleteSecretArn(secretsId: string): boolean {
+  return /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(secretsId);
+}
+
 /** Signed-URL modes the Lambda knows (IMAGE_SERVICE_SIGNING). */
 export const SIGNING_MODES = ['off', 'required'] as const;
 export type SigningMode = (typeof SIGNING_MODES)[number];
@@ -46,9 +54,15 @@ export type SigningMode = (typeof SIGNING_MODES)[number];
 export interface LambdaSettings {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
-  readonly reservedConcurrency?: number;
+  /** Reserved concurrency: caps (and guarantees) the function's concurrent executions. */
+  readonly reservedConcurrency: number;
   readonly rustLog: string;
 }
+
+/** Default reserved concurrency of the service function. */
+export const DEFAULT_RESERVED_CONCURRENCY = 100;
+/** Default age after which the Lambda re-reads the stage secret (IMAGE_SERVICE_SECRETS_TTL_SECONDS). */
+export const DEFAULT_SECRETS_TTL_SECONDS = 300;
 
 export interface LimitSettings {
   readonly maxUploadBytes: number;
@@ -78,10 +92,17 @@ export interface BucketSettings {
   readonly retain: boolean;
   readonly publicRead: boolean;
   readonly name?: string;
+  /** Days a replaced or deleted original stays recoverable as a noncurrent version. */
+  readonly noncurrentVersionDays: number;
 }
 
 export interface AccessLogSettings {
-  readonly enabled: boolean;
+  /** API Gateway stage access logs (JSON) and error-level execution logs, in CloudWatch. */
+  readonly api: boolean;
+  /** CloudFront standard logs, in the log bucket. */
+  readonly cloudfront: boolean;
+  /** S3 server access logs of the originals bucket, in the log bucket. */
+  readonly s3: boolean;
   readonly retentionDays: number;
   readonly createApiGatewayCloudWatchRole: boolean;
 }
@@ -91,16 +112,33 @@ export interface ApiSettings {
   readonly throttlingBurstLimit: number;
 }
 
+export interface WafSettings {
+  /** The stack creates a CLOUDFRONT-scope web ACL (in us-east-1) and attaches it. */
+  readonly enabled: boolean;
+  /** Requests per client IP in any 5-minute window above which the IP is blocked. */
+  readonly rateLimit: number;
+}
+
 export interface CloudFrontSettings {
   readonly priceClass: PriceClassName;
+  /** An existing web ACL to attach (exclusive with waf.enabled). */
   readonly webAclArn?: string;
+  readonly waf: WafSettings;
+  /** CloudFront's additional metrics (cache hit rate, origin latency, error rates per status): billed per distribution. */
+  readonly additionalMetrics: boolean;
 }
 
 export interface AlarmSettings {
   readonly snsTopicArn?: string;
   readonly edgeSnsTopicArn?: string;
+  /** E-mail addresses subscribed to the topics the stack creates (when no topic ARN is given). */
+  readonly emails: string[];
   readonly lambdaErrorsThreshold: number;
   readonly cloudfront5xxRatePercent: number;
+  /** Responses with status >= 500 (EMF metric Errors5xx) in 5 minutes that raise the alarm. */
+  readonly errors5xxThreshold: number;
+  /** p99 of the transform route's Latency (EMF), in ms, over three 5-minute periods. */
+  readonly transformLatencyP99Ms: number;
 }
 
 export interface StageSettings {
@@ -117,15 +155,20 @@ export interface StageSettings {
   readonly bucket: BucketSettings;
   readonly logRetentionDays: number;
   readonly accessLogs: AccessLogSettings;
+  /** X-Ray active tracing on the Lambda and the API stage. */
+  readonly tracing: boolean;
   readonly api: ApiSettings;
   readonly cloudfront: CloudFrontSettings;
   readonly alarms: AlarmSettings;
   readonly signing: SigningSettings;
   /** GET / (listing) needs a write token. */
   readonly listRequiresToken: boolean;
-  readonly secretsId?: string;
-  /** Pins the secret version the dynamic references resolve (forces re-resolution when changed). */
+  /** The stage secret (name or ARN): write tokens, signing keys and the origin secret. */
+  readonly secretsId: string;
+  /** Pins the secret version CloudFront's origin-header reference resolves (forces re-resolution when changed). */
   readonly secretsVersionId?: string;
+  /** Age after which the Lambda re-reads the secret; 0 = read once per instance. */
+  readonly secretsTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -145,7 +188,9 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ACM_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[A-Za-z0-9-]+$/;
 const SNS_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const WAF_ARN = /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]+\/[a-f0-9-]+$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]+$/;
 const SECRET_ID = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SECRET_VERSION_ID = /^[A-Za-z0-9-]{32,64}$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -187,12 +232,6 @@ class Reader {
     return v;
   }
 
-  optionalInt(key: string, min: number, max: number): number | undefined {
-    const v = this.raw(key);
-    if (v === undefined || v === null) return undefined;
-    return this.int(key, undefined, min, max);
-  }
-
   bool(key: string, def: boolean): boolean {
     const v = this.raw(key);
     if (v === undefined || v === null) return def;
@@ -222,8 +261,14 @@ class Reader {
     return new Reader(v as Json, `${this.where}.${key}`, this.errors);
   }
 
-  error(key: string, message: string): void {
-    this.fail(key, message);
+  error(key: string, message: string): undefined {
+    return this.fail(key, message);
+  }
+
+  /** Whether the key is present (marks it as seen). */
+  has(key: string): boolean {
+    const v = this.raw(key);
+    return v !== undefined && v !== null;
   }
 
   /** Unknown keys are almost always typos: report them. Keys starting with `_` or `$` are comments. */
@@ -237,7 +282,6 @@ class Reader {
 }
 
 function originOk(origin: string): boolean {
-  if (origin === '*') return false;
   let url: URL;
   try {
     url = new URL(origin);
@@ -271,9 +315,13 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
   }
 
   const corsOrigins = r.stringList('corsOrigins', []) ?? [];
-  for (const o of corsOrigins) {
-    if (!originOk(o)) {
-      r.error('corsOrigins', `${JSON.stringify(o)} is not an origin: use scheme://host[:port] with no path or trailing slash ('*' is not allowed)`);
+  if (corsOrigins.includes('*')) {
+    if (corsOrigins.length > 1) r.error('corsOrigins', '"*" (any origin) must be the only entry');
+  } else {
+    for (const o of corsOrigins) {
+      if (!originOk(o)) {
+        r.error('corsOrigins', `${JSON.stringify(o)} is not an origin: use scheme://host[:port] with no path or trailing slash, or ["*"] alone for any origin`);
+      }
     }
   }
   if (new Set(corsOrigins).size !== corsOrigins.length) r.error('corsOrigins', 'has duplicates');
@@ -295,7 +343,7 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
   const lambda: LambdaSettings = {
     memoryMb: l.int('memoryMb', 1769, 128, 10240) ?? 0,
     timeoutSeconds: l.int('timeoutSeconds', 29, MIN_LAMBDA_TIMEOUT_SECONDS, MAX_LAMBDA_TIMEOUT_SECONDS) ?? 0,
-    reservedConcurrency: l.optionalInt('reservedConcurrency', 1, 10000),
+    reservedConcurrency: l.int('reservedConcurrency', DEFAULT_RESERVED_CONCURRENCY, 1, 10000) ?? 0,
     rustLog: l.string('rustLog', /^[A-Za-z0-9_=,:.-]+$/, 'must be a RUST_LOG filter such as info', true) ?? 'info',
   };
   l.done();
@@ -330,6 +378,7 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
     retain: b.bool('retain', true),
     publicRead: b.bool('publicRead', false),
     name: b.string('name', BUCKET_NAME, 'must be a valid S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)', true),
+    noncurrentVersionDays: b.int('noncurrentVersionDays', 30, 1, 3650) ?? 0,
   };
   b.done();
 
@@ -339,15 +388,24 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
   }
 
   const a = r.object('accessLogs');
+  if (a.has('enabled')) {
+    a.error('enabled', 'was split into accessLogs.api, accessLogs.cloudfront and accessLogs.s3 (each true or false)');
+  }
   const accessLogs: AccessLogSettings = {
-    enabled: a.bool('enabled', false),
+    api: a.bool('api', false),
+    cloudfront: a.bool('cloudfront', false),
+    s3: a.bool('s3', false),
     retentionDays: a.int('retentionDays', 90, 1, 3653) ?? 90,
     createApiGatewayCloudWatchRole: a.bool('createApiGatewayCloudWatchRole', false),
   };
   a.done();
-  if (accessLogs.enabled && !(LOG_RETENTION_DAYS as readonly number[]).includes(accessLogs.retentionDays)) {
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(accessLogs.retentionDays)) {
     r.error('accessLogs', `retentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}; got ${accessLogs.retentionDays}`);
   }
+  if (accessLogs.createApiGatewayCloudWatchRole && !accessLogs.api) {
+    r.error('accessLogs', 'createApiGatewayCloudWatchRole=true only matters with api=true (the role lets API Gateway write its logs)');
+  }
+  const tracing = r.bool('tracing', false);
 
   const ap = r.object('api');
   const api: ApiSettings = {
@@ -358,20 +416,41 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
 
   const cf = r.object('cloudfront');
   const priceClass = cf.string('priceClass', new RegExp(`^(${PRICE_CLASSES.join('|')})$`), `must be one of ${PRICE_CLASSES.join(', ')}`, true) ?? 'PriceClass_100';
+  const wf = cf.object('waf');
+  const waf: WafSettings = {
+    enabled: wf.bool('enabled', false),
+    rateLimit: wf.int('rateLimit', 2000, 10, 2_000_000_000) ?? 0,
+  };
+  wf.done();
   const cloudfront: CloudFrontSettings = {
     priceClass: priceClass as PriceClassName,
     webAclArn: cf.string('webAclArn', WAF_ARN, 'must be a WAFv2 web ACL ARN with CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)', true),
+    waf,
+    additionalMetrics: cf.bool('additionalMetrics', false),
   };
   cf.done();
+  if (waf.enabled && cloudfront.webAclArn) {
+    r.error('cloudfront', 'set either webAclArn (attach an existing web ACL) or waf.enabled (the stack creates one), not both');
+  }
 
   const al = r.object('alarms');
   const alarms: AlarmSettings = {
     snsTopicArn: al.string('snsTopicArn', SNS_ARN, 'must be an SNS topic ARN', true),
     edgeSnsTopicArn: al.string('edgeSnsTopicArn', SNS_ARN, 'must be an SNS topic ARN in us-east-1', true),
+    emails: al.stringList('emails', []) ?? [],
     lambdaErrorsThreshold: al.int('lambdaErrorsThreshold', 5, 1, 1_000_000) ?? 0,
     cloudfront5xxRatePercent: al.int('cloudfront5xxRatePercent', 5, 1, 100) ?? 0,
+    errors5xxThreshold: al.int('errors5xxThreshold', 5, 1, 1_000_000) ?? 0,
+    transformLatencyP99Ms: al.int('transformLatencyP99Ms', 10_000, 1, 60_000) ?? 0,
   };
   al.done();
+  for (const e of alarms.emails) {
+    if (!EMAIL.test(e)) r.error('alarms', `emails: ${JSON.stringify(e)} is not an e-mail address`);
+  }
+  const needsOwnTopic = !alarms.snsTopicArn || (region !== undefined && region !== 'us-east-1' && !alarms.edgeSnsTopicArn);
+  if (alarms.emails.length > 0 && !needsOwnTopic) {
+    r.error('alarms', 'emails are subscribed to the topics the stack creates, but this stage names its own topics (snsTopicArn/edgeSnsTopicArn): subscribe there instead');
+  }
   if (alarms.snsTopicArn && region && SNS_ARN.exec(alarms.snsTopicArn)?.[1] !== region) {
     r.error('alarms', `snsTopicArn must be in the stage region ${region} (alarms notify topics in their own region)`);
   }
@@ -388,25 +467,20 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
   sg.done();
   const listRequiresToken = r.bool('listRequiresToken', true);
 
-  const secretsId = r.string('secretsId', SECRET_ID, 'must be a Secrets Manager secret name or ARN', true);
-  const secretsVersionId = r.string('secretsVersionId', SECRET_VERSION_ID, 'must be a Secrets Manager version id (32-64 letters, digits and hyphens)', true);
-  if (secretsVersionId && !secretsId) r.error('secretsVersionId', 'is set but secretsId is not');
-
-  // The Lambda refuses what it has no secret for, so a stage that would deploy a route nobody
-  // can use is a settings error rather than a surprise after deploy.
+  // Every deployed stage needs the secret: CloudFront sends its "originSecret" field as
+  // X-Origin-Verify and the Lambda refuses to start without one (IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET).
   const secretsMissing = (raw as Json).secretsId === undefined || (raw as Json).secretsId === null;
-  if (secretsMissing) {
-    const writeRoutes = routes.filter((x) => x === 'upload' || x === 'delete');
-    if (writeRoutes.length > 0) {
-      r.error('secretsId', `is required when routes include ${writeRoutes.join(' and ')}: the Lambda refuses writes without write tokens (the secret's "writeTokens" field); add the secret, or drop ${writeRoutes.join(' and ')} from routes`);
-    }
-    if (routes.includes('list') && listRequiresToken) {
-      r.error('secretsId', 'is required when routes include list and listRequiresToken is true (the default): the Lambda refuses listing without write tokens; add the secret, set listRequiresToken to false, or drop list from routes');
-    }
-    if (signing.mode === 'required') {
-      r.error('signing', 'mode "required" needs secretsId: the signing keys come from the secret\'s "signingKeys" field');
+  const secretsId = secretsMissing
+    ? r.error('secretsId', `is required for every stage: CloudFront sends the secret's "originSecret" field as X-Origin-Verify and the Lambda refuses to start without it; it also holds the write tokens and signing keys. Create the secret (e.g. "image-service/${name}", see cdk/README.md#secrets) and name it here`)
+    : r.string('secretsId', SECRET_ID, 'must be a Secrets Manager secret name or ARN', true);
+  if (secretsId && SECRET_ARN.test(secretsId)) {
+    const [, secretRegion, secretAccount] = SECRET_ARN.exec(secretsId)!;
+    if ((region && secretRegion !== region) || (account && secretAccount !== account)) {
+      r.error('secretsId', `must be in the stage account and region (${account}, ${region}): the Lambda reads it there; got ${secretAccount}, ${secretRegion}`);
     }
   }
+  const secretsVersionId = r.string('secretsVersionId', SECRET_VERSION_ID, 'must be a Secrets Manager version id (32-64 letters, digits and hyphens)', true);
+  const secretsTtlSeconds = r.int('secretsTtlSeconds', DEFAULT_SECRETS_TTL_SECONDS, 0, 86_400) ?? 0;
   if (signing.originals && signing.mode !== 'required') {
     r.error('signing', 'originals=true has no effect unless mode is "required"');
   }
@@ -431,13 +505,15 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
     bucket,
     logRetentionDays,
     accessLogs,
+    tracing,
     api,
     cloudfront,
     alarms,
     signing,
     listRequiresToken,
-    secretsId,
+    secretsId: secretsId!,
     secretsVersionId,
+    secretsTtlSeconds,
   };
 }
 

@@ -1,26 +1,26 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, SecretValue, Stack, StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES, processingDeadlineMs, Route, StageSettings } from './config';
+import { isCompleteSecretArn, LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES, processingDeadlineMs, Route, StageSettings } from './config';
 import { createServiceFunction, WATERMARKS_DIR_ON_LAMBDA, watermarkFiles } from './lambda-package';
+import { alarmTopic, createDashboard, distribution5xxAlarm, metricsNamespace, serviceAlarms } from './monitoring';
 import { acknowledgeFindings } from './nag';
+import { createWebAcl } from './waf';
 
 export interface ImageServiceStackProps extends StackProps {
   readonly settings: StageSettings;
-  /** Directory with a prebuilt `bootstrap`; unset = build with cargo-lambda. */
+  /** Directory with a prebuilt `bootstrap`; unset = built by bin/package during synth. */
   readonly prebuiltDir?: string;
   readonly watermarksDir: string;
-  readonly manifestPath: string;
+  /** ARN of the web ACL created in us-east-1 by the stage's edge WAF stack (stages outside us-east-1 with waf.enabled). */
+  readonly edgeWebAclArn?: string;
 }
 
 /** CloudFront path pattern of the listing behaviour: exactly `/` (no wildcard). */
@@ -34,11 +34,34 @@ export const ROUTE_METHODS: Record<Route, { resource: '/' | '/{proxy+}'; methods
   delete: { resource: '/{proxy+}', methods: ['DELETE'] },
 };
 
-/** Fields of the stage secret's JSON SecretString, each filling one Lambda variable. */
-export const SECRET_FIELDS = {
-  writeTokens: 'IMAGE_SERVICE_WRITE_TOKENS',
-  signingKeys: 'IMAGE_SERVICE_SIGNING_KEYS',
-} as const;
+/** Header CloudFront adds to every origin request; the Lambda answers 403 without a valid value. */
+export const ORIGIN_VERIFY_HEADER = 'X-Origin-Verify';
+
+/**
+ * The IAM resource matching the stage secret. Secrets Manager appends `-` and 6 random
+ * characters to a secret's name in its ARN, so a name or a partial ARN matches with `-??????`;
+ * a complete ARN (ending in that suffix) is used as is.
+ */
+export function secretPolicyResource(stack: Stack, secretsId: string): string {
+  if (secretsId.startsWith('arn:')) {
+    return isCompleteSecretArn(secretsId) ? secretsId : `${secretsId}-??????`;
+  }
+  return stack.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${secretsId}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
+ * The value CloudFront sends as X-Origin-Verify: a CloudFormation dynamic reference to the
+ * secret's `originSecret` field, resolved at deploy time (pinned to secretsVersionId when set).
+ * The template holds only the reference.
+ */
+export function originVerifyValue(s: StageSettings): string {
+  return SecretValue.secretsManager(s.secretsId, { jsonField: 'originSecret', versionId: s.secretsVersionId }).unsafeUnwrap();
+}
 
 /**
  * Viewer-request CloudFront Function of the default behaviour when writes are enabled: reads
@@ -54,47 +77,8 @@ export const STRIP_AUTHORIZATION_ON_READS = `function handler(event) {
 }
 `;
 
-/** Which secret fields a stage needs: write tokens for writes or a token-guarded listing, keys for signing. */
-export function secretFieldsFor(s: StageSettings): (keyof typeof SECRET_FIELDS)[] {
-  if (!s.secretsId) return [];
-  const fields: (keyof typeof SECRET_FIELDS)[] = [];
-  const tokensUsed = s.routes.includes('upload') || s.routes.includes('delete') || (s.routes.includes('list') && s.listRequiresToken);
-  if (tokensUsed) fields.push('writeTokens');
-  if (s.signing.mode === 'required') fields.push('signingKeys');
-  return fields;
-}
-
 function retention(days: number): logs.RetentionDays {
   return days as logs.RetentionDays;
-}
-
-/** Adds an SNS notification to an alarm when a topic is configured. */
-export function notify(scope: Construct, alarm: cloudwatch.Alarm, topicArn: string | undefined): void {
-  if (!topicArn) return;
-  const topic = sns.Topic.fromTopicArn(scope, `${alarm.node.id}Topic`, topicArn);
-  alarm.addAlarmAction(new cwActions.SnsAction(topic));
-  alarm.addOkAction(new cwActions.SnsAction(topic));
-}
-
-/** The alarm on the distribution's 5xx error rate; CloudFront metrics exist only in us-east-1. */
-export function distribution5xxAlarm(scope: Construct, settings: StageSettings, distributionId: string, topicArn: string | undefined): cloudwatch.Alarm {
-  const alarm = new cloudwatch.Alarm(scope, 'Distribution5xxRate', {
-    alarmDescription: `image-service ${settings.name}: CloudFront 5xx error rate >= ${settings.alarms.cloudfront5xxRatePercent}% for 10 minutes`,
-    metric: new cloudwatch.Metric({
-      namespace: 'AWS/CloudFront',
-      metricName: '5xxErrorRate',
-      dimensionsMap: { DistributionId: distributionId, Region: 'Global' },
-      statistic: cloudwatch.Stats.AVERAGE,
-      period: Duration.minutes(5),
-      region: 'us-east-1',
-    }),
-    threshold: settings.alarms.cloudfront5xxRatePercent,
-    evaluationPeriods: 2,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  notify(scope, alarm, topicArn);
-  return alarm;
 }
 
 /**
@@ -106,6 +90,7 @@ export class ImageServiceStack extends Stack {
   public readonly function: lambda.Function;
   public readonly api: apigw.RestApi;
   public readonly distribution: cloudfront.Distribution;
+  public readonly functionLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ImageServiceStackProps) {
     const s = props.settings;
@@ -121,7 +106,7 @@ export class ImageServiceStack extends Stack {
 
     // ---- Access logs (optional) --------------------------------------------------------
     let logsBucket: s3.Bucket | undefined;
-    if (s.accessLogs.enabled) {
+    if (s.accessLogs.cloudfront || s.accessLogs.s3) {
       logsBucket = new s3.Bucket(this, 'AccessLogs', {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         encryption: s3.BucketEncryption.S3_MANAGED,
@@ -151,8 +136,16 @@ export class ImageServiceStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy,
       autoDeleteObjects: !s.bucket.retain,
-      serverAccessLogsBucket: logsBucket,
-      serverAccessLogsPrefix: logsBucket ? 's3-originals/' : undefined,
+      serverAccessLogsBucket: s.accessLogs.s3 ? logsBucket : undefined,
+      serverAccessLogsPrefix: s.accessLogs.s3 ? 's3-originals/' : undefined,
+      // A deleted or overwritten original stays recoverable as a noncurrent version for
+      // bucket.noncurrentVersionDays (see README, "Recover a deleted original").
+      versioned: true,
+      lifecycleRules: [
+        { id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(s.bucket.noncurrentVersionDays) },
+        { id: 'delete-markers', expiredObjectDeleteMarker: true },
+        { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      ],
       cors: s.bucket.publicRead && s.corsOrigins.length > 0
         ? [{
           allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
@@ -173,14 +166,14 @@ export class ImageServiceStack extends Stack {
     }
 
     // ---- Lambda --------------------------------------------------------------------------
-    const functionLogs = new logs.LogGroup(this, 'FunctionLogs', {
+    const functionLogs = this.functionLogs = new logs.LogGroup(this, 'FunctionLogs', {
       retention: retention(s.logRetentionDays),
       removalPolicy,
     });
 
     const role = new iam.Role(this, 'FunctionRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `image-service ${s.name} Lambda: its bucket and its log group only`,
+      description: `image-service ${s.name} Lambda: its bucket, its secret and its log group only`,
     });
     const objectActions = ['s3:GetObject'];
     if (routes.has('upload')) objectActions.push('s3:PutObject');
@@ -197,6 +190,12 @@ export class ImageServiceStack extends Stack {
       resources: [this.bucket.bucketArn],
     }));
     functionLogs.grantWrite(role);
+    // The Lambda reads the stage secret itself (one GetSecretValue at init, again after the TTL).
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'StageSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secretPolicyResource(this, s.secretsId)],
+    }));
 
     const environment: Record<string, string> = {
       IMAGE_SERVICE_STAGE: s.name,
@@ -217,28 +216,24 @@ export class ImageServiceStack extends Stack {
       IMAGE_SERVICE_SIGN_ORIGINALS: String(s.signing.originals),
       IMAGE_SERVICE_LIST_REQUIRES_TOKEN: String(s.listRequiresToken),
       IMAGE_SERVICE_WATERMARKS_DIR: WATERMARKS_DIR_ON_LAMBDA,
+      // Tokens, signing keys and the origin secret are read from Secrets Manager at run time
+      // (never resolved into this configuration); a rotated secret applies within the TTL.
+      IMAGE_SERVICE_SECRETS_ID: s.secretsId,
+      IMAGE_SERVICE_SECRETS_TTL_SECONDS: String(s.secretsTtlSeconds),
+      IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET: 'true',
+      IMAGE_SERVICE_METRICS_NAMESPACE: metricsNamespace(s.name),
       AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
       RUST_LOG: s.lambda.rustLog,
     };
-    // Secrets arrive as CloudFormation dynamic references ({{resolve:secretsmanager:...}}),
-    // resolved at deploy time into the function configuration: no Secrets Manager call on a cold
-    // start, hence no IAM permission on the secret. The resolved values are readable by anyone
-    // allowed lambda:GetFunctionConfiguration on this function (see README).
-    for (const field of secretFieldsFor(s)) {
-      environment[SECRET_FIELDS[field]] = SecretValue.secretsManager(s.secretsId!, {
-        jsonField: field,
-        versionId: s.secretsVersionId,
-      }).unsafeUnwrap();
-    }
 
     this.function = createServiceFunction(this, 'Function', {
       prebuiltDir: props.prebuiltDir,
       watermarksDir: props.watermarksDir,
-      manifestPath: props.manifestPath,
       description: `image-service ${s.name}: serves, transforms, uploads and deletes images`,
       memorySize: s.lambda.memoryMb,
       timeout: Duration.seconds(s.lambda.timeoutSeconds),
       reservedConcurrentExecutions: s.lambda.reservedConcurrency,
+      tracing: s.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       role,
       logGroup: functionLogs,
       environment,
@@ -255,7 +250,7 @@ export class ImageServiceStack extends Stack {
     }
 
     // ---- API Gateway ---------------------------------------------------------------------
-    const apiAccessLogs = s.accessLogs.enabled
+    const apiAccessLogs = s.accessLogs.api
       ? new logs.LogGroup(this, 'ApiAccessLogs', { retention: retention(s.accessLogs.retentionDays), removalPolicy })
       : undefined;
     this.api = new apigw.RestApi(this, 'Api', {
@@ -264,14 +259,15 @@ export class ImageServiceStack extends Stack {
       binaryMediaTypes: ['*/*'],
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       // The account-wide role API Gateway needs to write logs; kept when the stack goes.
-      ...(s.accessLogs.enabled && s.accessLogs.createApiGatewayCloudWatchRole
+      ...(s.accessLogs.api && s.accessLogs.createApiGatewayCloudWatchRole
         ? { cloudWatchRole: true, cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }
         : { cloudWatchRole: false }),
       deployOptions: {
         stageName: s.name,
         throttlingRateLimit: s.api.throttlingRateLimit,
         throttlingBurstLimit: s.api.throttlingBurstLimit,
-        loggingLevel: s.accessLogs.enabled ? apigw.MethodLoggingLevel.ERROR : apigw.MethodLoggingLevel.OFF,
+        loggingLevel: s.accessLogs.api ? apigw.MethodLoggingLevel.ERROR : apigw.MethodLoggingLevel.OFF,
+        tracingEnabled: s.tracing,
         accessLogDestination: apiAccessLogs ? new apigw.LogGroupLogDestination(apiAccessLogs) : undefined,
         accessLogFormat: apiAccessLogs ? apigw.AccessLogFormat.jsonWithStandardFields() : undefined,
       },
@@ -284,7 +280,7 @@ export class ImageServiceStack extends Stack {
       for (const method of methods) target.addMethod(method, integration);
     }
     // Browser preflights, answered by API Gateway itself: Access-Control-Allow-Origin only ever
-    // names one of the stage's origins. For uploads and deletes on /{proxy+}, and for the
+    // names one of the stage's origins (or is * when the stage allows any origin). For uploads and deletes on /{proxy+}, and for the
     // listing on / when it needs a token (Authorization makes the request non-simple).
     const addPreflight = (target: apigw.IResource, resource: '/' | '/{proxy+}') => {
       const preflight = target.addCorsPreflight({
@@ -306,18 +302,20 @@ export class ImageServiceStack extends Stack {
     // ---- CloudFront ----------------------------------------------------------------------
     // The cache key holds every query string, so each transformation (and each signature:
     // s, exp, kid) is its own cache entry. Headers in it:
-    // - Origin, with CORS origins: the Lambda answers CORS itself, per origin (with Vary: Origin,
-    //   which CloudFront does not act on), so a response cached for one origin must not be
-    //   served to another.
+    // - Origin, with a list of CORS origins: the Lambda answers CORS itself, per origin (with
+    //   Vary: Origin, which CloudFront does not act on), so a response cached for one origin must
+    //   not be served to another. With "*" every response carries the same
+    //   Access-Control-Allow-Origin: *, so Origin stays out of the key.
     // - Authorization, with writes: a header in the cache key is the one way CloudFront forwards
     //   Authorization on a cached behaviour (an origin request policy cannot list it). POST and
     //   DELETE are never cached, so for them this only forwards the header; on GET and HEAD a
     //   viewer-request function removes it first, so cached reads never vary on it (and never
     //   pass a token to the Lambda).
-    const cacheKeyHeaders = [...(writes ? ['Authorization'] : []), ...(s.corsOrigins.length > 0 ? ['Origin'] : [])];
+    const perOriginCors = s.corsOrigins.length > 0 && !s.corsOrigins.includes('*');
+    const cacheKeyHeaders = [...(writes ? ['Authorization'] : []), ...(perOriginCors ? ['Origin'] : [])];
     const cachePolicy = new cloudfront.CachePolicy(this, 'ImageCachePolicy', {
       comment: `image-service ${s.name}: every query string variant cached separately`
-        + (s.corsOrigins.length > 0 ? '; per CORS origin' : '')
+        + (perOriginCors ? '; per CORS origin' : '')
         + (writes ? '; Authorization only reaches writes' : ''),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
       headerBehavior: cacheKeyHeaders.length > 0
@@ -338,7 +336,17 @@ export class ImageServiceStack extends Stack {
         runtime: cloudfront.FunctionRuntime.JS_2_0,
       })
       : undefined;
-    const origin = new origins.RestApiOrigin(this.api);
+    // Every origin request carries the origin secret; the Lambda refuses requests without it,
+    // so the execute-api URL is of no use to anyone but CloudFront. A custom origin header
+    // replaces a viewer header of the same name.
+    const origin = new origins.RestApiOrigin(this.api, {
+      customHeaders: { [ORIGIN_VERIFY_HEADER]: originVerifyValue(s) },
+    });
+    // WAF: the stage's own web ACL (created here when the stage is in us-east-1, else in the
+    // edge WAF stack), or an existing one named in the settings.
+    const webAclArn = s.cloudfront.waf.enabled
+      ? (props.edgeWebAclArn ?? createWebAcl(this, s).attrArn)
+      : s.cloudfront.webAclArn;
     // The listing (exact path /) is never cached at the edge: with a token it is private, and
     // without one it changes with every upload. Caching off is also what lets the all-viewer
     // origin request policy pass Authorization through (CloudFront forwards it that way only on
@@ -363,10 +371,11 @@ export class ImageServiceStack extends Stack {
       sslSupportMethod: cloudfront.SSLMethod.SNI,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: s.cloudfront.priceClass as cloudfront.PriceClass,
-      webAclId: s.cloudfront.webAclArn,
-      enableLogging: logsBucket !== undefined,
-      logBucket: logsBucket,
-      logFilePrefix: logsBucket ? 'cloudfront/' : undefined,
+      webAclId: webAclArn,
+      enableLogging: s.accessLogs.cloudfront,
+      logBucket: s.accessLogs.cloudfront ? logsBucket : undefined,
+      logFilePrefix: s.accessLogs.cloudfront ? 'cloudfront/' : undefined,
+      publishAdditionalMetrics: s.cloudfront.additionalMetrics,
       defaultBehavior: {
         origin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -382,28 +391,20 @@ export class ImageServiceStack extends Stack {
       additionalBehaviors,
     });
 
-    // ---- Alarms --------------------------------------------------------------------------
-    const errors = new cloudwatch.Alarm(this, 'FunctionErrors', {
-      alarmDescription: `image-service ${s.name}: Lambda errors >= ${s.alarms.lambdaErrorsThreshold} in 5 minutes`,
-      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: s.alarms.lambdaErrorsThreshold,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    notify(this, errors, s.alarms.snsTopicArn);
-    const throttles = new cloudwatch.Alarm(this, 'FunctionThrottles', {
-      alarmDescription: `image-service ${s.name}: Lambda throttled in the last 5 minutes`,
-      metric: this.function.metricThrottles({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    notify(this, throttles, s.alarms.snsTopicArn);
+    // ---- Alarms and dashboard ------------------------------------------------------------
+    const topic = alarmTopic(this, s, s.alarms.snsTopicArn, `image-service-${s.name}-alarms`);
+    const alarms = serviceAlarms(this, { settings: s, fn: this.function, topic });
     if (s.region === 'us-east-1') {
-      distribution5xxAlarm(this, s, this.distribution.distributionId, s.alarms.snsTopicArn);
+      alarms.push(distribution5xxAlarm(this, s, this.distribution.distributionId, topic));
     }
+    createDashboard(this, {
+      settings: s,
+      fn: this.function,
+      api: this.api,
+      distributionId: this.distribution.distributionId,
+      functionLogs,
+      alarms,
+    });
 
     // ---- Outputs -------------------------------------------------------------------------
     new CfnOutput(this, 'DistributionDomainName', {
@@ -414,6 +415,9 @@ export class ImageServiceStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { description: 'API Gateway stage URL (origin of the distribution)', value: this.api.url });
     new CfnOutput(this, 'BucketName', { description: 'Bucket holding the originals', value: this.bucket.bucketName });
     new CfnOutput(this, 'ServiceUrl', { value: `https://${s.domainName}/` });
+    if (!s.alarms.snsTopicArn) {
+      new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to this topic for the stage alarms', value: topic.topicArn });
+    }
 
     acknowledgeFindings(this, s, { logsBucket, apiAccessLogs });
   }
@@ -437,6 +441,10 @@ export class EdgeAlarmsStack extends Stack {
       env: { account: s.account, region: 'us-east-1' },
       crossRegionReferences: true,
     });
-    distribution5xxAlarm(this, s, props.distributionId, s.alarms.edgeSnsTopicArn);
+    const topic = alarmTopic(this, s, s.alarms.edgeSnsTopicArn, `image-service-${s.name}-edge-alarms`);
+    distribution5xxAlarm(this, s, props.distributionId, topic);
+    if (!s.alarms.edgeSnsTopicArn) {
+      new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to this topic for the CloudFront alarm', value: topic.topicArn });
+    }
   }
 }

@@ -7,6 +7,7 @@ export IMAGE_SERVICE_VENV=${IMAGE_SERVICE_VENV:-$REPO_ROOT/.venv}
 
 # Pinned tools from PyPI.
 CFN_LINT_VERSION=1.58.0
+CHECKOV_VERSION=3.3.30
 
 # The CDK CLI asks nothing and reports nothing.
 export CDK_DISABLE_CLI_TELEMETRY=true
@@ -54,6 +55,11 @@ PY
 
 ensure_cfn_lint() {
   pip_ensure cfnlint cfn-lint "$CFN_LINT_VERSION"
+}
+
+# checkov scans the synthesized templates offline (--skip-download, see cdk/checkov.yaml).
+ensure_checkov() {
+  pip_ensure checkov checkov "$CHECKOV_VERSION"
 }
 
 # A stage must exist in the settings file; prints the valid ones otherwise.

@@ -62,9 +62,13 @@ describe('checked-in settings', () => {
     const settings = parseStage(stages[0], example);
     // Every optional field appears in the example, so each one is documented there.
     expect(Object.keys(example).sort()).toEqual(Object.keys(settings).filter((k) => k !== 'name').sort());
+    // Settings that exclude each other are documented as a commented-out line (// "key": ...).
+    const commentedOut = [...text.matchAll(/^\s*\/\/ "(\w+)":/gm)].map((m) => m[1]);
     for (const group of ['lambda', 'limits', 'cache', 'bucket', 'accessLogs', 'api', 'cloudfront', 'alarms', 'signing'] as const) {
-      expect(Object.keys(example[group]).sort()).toEqual(Object.keys(settings[group]).sort());
+      const documented = [...new Set([...Object.keys(example[group]), ...commentedOut.filter((k) => k in settings[group])])];
+      expect(documented.sort()).toEqual(Object.keys(settings[group]).sort());
     }
+    expect(Object.keys(example.cloudfront.waf).sort()).toEqual(Object.keys(settings.cloudfront.waf).sort());
   });
 });
 
@@ -82,7 +86,16 @@ describe('validation', () => {
     expect(s.cache.defaultTtlSeconds).toBe(2592000);
     expect(s.cache.browserMaxAgeSeconds).toBe(2592000);
     expect(s.lambda.timeoutSeconds).toBe(29);
-    expect(s.bucket).toEqual({ retain: true, publicRead: false, name: undefined });
+    expect(s.bucket).toEqual({ retain: true, publicRead: false, name: undefined, noncurrentVersionDays: 30 });
+    expect(s.lambda.reservedConcurrency).toBe(100);
+    expect(s.accessLogs).toEqual({ api: false, cloudfront: false, s3: false, retentionDays: 90, createApiGatewayCloudWatchRole: false });
+    expect(s.tracing).toBe(false);
+    expect(s.cloudfront).toEqual({ priceClass: 'PriceClass_100', webAclArn: undefined, waf: { enabled: false, rateLimit: 2000 }, additionalMetrics: false });
+    expect(s.alarms).toEqual({
+      snsTopicArn: undefined, edgeSnsTopicArn: undefined, emails: [],
+      lambdaErrorsThreshold: 5, cloudfront5xxRatePercent: 5, errors5xxThreshold: 5, transformLatencyP99Ms: 10000,
+    });
+    expect(s.secretsTtlSeconds).toBe(300);
     expect(s.corsOrigins).toEqual([]);
     expect(s.signing).toEqual({ mode: 'off', originals: false });
     expect(s.listRequiresToken).toBe(true);
@@ -161,8 +174,10 @@ describe('validation', () => {
     expect(problems({ ...base(), routes: [] })).toMatch(/routes: enable at least one route/);
   });
 
-  test('CORS origins are scheme://host[:port] without wildcard or path', () => {
-    expect(problems({ ...base(), corsOrigins: ['*'] })).toMatch(/"\*" is not an origin/);
+  test('CORS origins are scheme://host[:port] without path, or "*" alone', () => {
+    expect(parseStage('t', { ...base(), corsOrigins: ['*'] }).corsOrigins).toEqual(['*']);
+    expect(problems({ ...base(), corsOrigins: ['*', 'https://cms.example.com'] })).toMatch(/corsOrigins: "\*" \(any origin\) must be the only entry/);
+    expect(problems({ ...base(), corsOrigins: ['*.example.com'] })).toMatch(/is not an origin/);
     expect(problems({ ...base(), corsOrigins: ['https://cms.example.com/'] })).toMatch(/is not an origin/);
     expect(problems({ ...base(), corsOrigins: ['cms.example.com'] })).toMatch(/is not an origin/);
     expect(parseStage('t', { ...base(), corsOrigins: ['http://localhost:3000'] }).corsOrigins).toEqual(['http://localhost:3000']);
@@ -217,28 +232,30 @@ describe('validation', () => {
     expect(problems(raw)).toMatch(/limits\.maxOutputDimension: must be an integer, got 1.5/);
   });
 
-  test('upload or delete without secretsId is an error: the Lambda would refuse writes', () => {
+  test('secretsId is required for every stage, read-only and public ones too (origin secret)', () => {
     const { secretsId: _omit, ...raw } = base();
-    const msg = problems({ ...raw, routes: ['get', 'upload', 'delete'] });
-    expect(msg).toMatch(/secretsId: is required when routes include upload and delete: the Lambda refuses writes without write tokens/);
-    expect(problems({ ...raw, routes: ['get', 'delete'] })).toMatch(/secretsId: is required when routes include delete:/);
+    for (const variant of [raw, { ...raw, routes: ['get'] }, { ...raw, routes: ['list', 'get'], listRequiresToken: false }]) {
+      expect(problems(variant)).toMatch(/secretsId: is required for every stage: CloudFront sends the secret's "originSecret" field as X-Origin-Verify and the Lambda refuses to start without it.*"image-service\/t"/);
+    }
   });
 
-  test('a token-guarded listing without secretsId is an error, a public one is not', () => {
-    const { secretsId: _omit, ...raw } = base();
-    expect(problems({ ...raw, routes: ['list', 'get'] })).toMatch(/secretsId: is required when routes include list and listRequiresToken is true/);
-    const open = parseStage('t', { ...raw, routes: ['list', 'get'], listRequiresToken: false });
-    expect(open.secretsId).toBeUndefined();
-    expect(open.listRequiresToken).toBe(false);
-    expect(parseStage('t', { ...raw, routes: ['get'] }).secretsId).toBeUndefined();
+  test('a secret ARN must be in the stage account and region', () => {
+    const arn = (region: string, account: string) => `arn:aws:secretsmanager:${region}:${account}:secret:image-service/t-AbCdEf`;
+    expect(parseStage('t', { ...base(), secretsId: arn('eu-central-1', '111111111111') }).secretsId).toBe(arn('eu-central-1', '111111111111'));
+    expect(problems({ ...base(), secretsId: arn('us-west-2', '111111111111') })).toMatch(/secretsId: must be in the stage account and region \(111111111111, eu-central-1\): the Lambda reads it there; got 111111111111, us-west-2/);
+    expect(problems({ ...base(), secretsId: arn('eu-central-1', '999999999999') })).toMatch(/secretsId: must be in the stage account and region/);
+  });
+
+  test('secretsTtlSeconds: 0 (never refresh) to one day', () => {
+    expect(parseStage('t', { ...base(), secretsTtlSeconds: 0 }).secretsTtlSeconds).toBe(0);
+    expect(problems({ ...base(), secretsTtlSeconds: -1 })).toMatch(/secretsTtlSeconds: must be between 0 and 86400, got -1/);
+    expect(problems({ ...base(), secretsTtlSeconds: '300' })).toMatch(/secretsTtlSeconds: must be an integer, got "300"/);
   });
 
   test('signing: mode is off or required; required needs secretsId; originals needs required', () => {
     expect(problems({ ...base(), signing: { mode: 'on' } })).toMatch(/signing\.mode: must be one of off, required, got "on"/);
     expect(problems({ ...base(), signing: { mode: 'required', originals: 'yes' } })).toMatch(/signing\.originals: must be true or false, got "yes"/);
     expect(problems({ ...base(), signing: { mode: 'off', originals: true } })).toMatch(/signing: originals=true has no effect unless mode is "required"/);
-    const { secretsId: _omit, ...raw } = base();
-    expect(problems({ ...raw, routes: ['get'], signing: { mode: 'required' } })).toMatch(/signing: mode "required" needs secretsId/);
     expect(problems({ ...base(), signing: { mode: 'required', orginals: true } })).toMatch(/signing\.orginals: unknown setting/);
     expect(parseStage('t', { ...base(), signing: { mode: 'required', originals: true } }).signing).toEqual({ mode: 'required', originals: true });
   });
@@ -250,8 +267,56 @@ describe('validation', () => {
   test('secretsId and secretsVersionId are validated', () => {
     expect(problems({ ...base(), secretsId: 'has spaces' })).toMatch(/secretsId: must be a Secrets Manager secret name or ARN/);
     expect(problems({ ...base(), secretsVersionId: 'v1' })).toMatch(/secretsVersionId: must be a Secrets Manager version id/);
-    const { secretsId: _omit, ...raw } = base();
-    expect(problems({ ...raw, routes: ['get'], secretsVersionId: 'a1b2c3d4-a1b2-c3d4-e5f6-a1b2c3d4e5f6' })).toMatch(/secretsVersionId: is set but secretsId is not/);
+  });
+
+  test('reserved concurrency: default 100, 1-10000', () => {
+    const raw = base();
+    raw.lambda = { ...raw.lambda, reservedConcurrency: 0 };
+    expect(problems(raw)).toMatch(/lambda\.reservedConcurrency: must be between 1 and 10000, got 0/);
+    delete raw.lambda.reservedConcurrency;
+    expect(parseStage('t', raw).lambda.reservedConcurrency).toBe(100);
+  });
+
+  test('noncurrent versions of originals are kept 1-3650 days', () => {
+    const raw = base();
+    raw.bucket = { ...raw.bucket, noncurrentVersionDays: 0 };
+    expect(problems(raw)).toMatch(/bucket\.noncurrentVersionDays: must be between 1 and 3650, got 0/);
+    raw.bucket = { ...raw.bucket, noncurrentVersionDays: 90 };
+    expect(parseStage('t', raw).bucket.noncurrentVersionDays).toBe(90);
+  });
+
+  test('access logs: api, cloudfront and s3 switches; the old "enabled" is named as replaced', () => {
+    expect(problems({ ...base(), accessLogs: { enabled: true } })).toMatch(/accessLogs\.enabled: was split into accessLogs\.api, accessLogs\.cloudfront and accessLogs\.s3/);
+    expect(problems({ ...base(), accessLogs: { api: 'yes' } })).toMatch(/accessLogs\.api: must be true or false, got "yes"/);
+    expect(problems({ ...base(), accessLogs: { createApiGatewayCloudWatchRole: true } })).toMatch(/accessLogs: createApiGatewayCloudWatchRole=true only matters with api=true/);
+    expect(problems({ ...base(), accessLogs: { s3: true, retentionDays: 10 } })).toMatch(/accessLogs: retentionDays must be one of/);
+    expect(parseStage('t', { ...base(), accessLogs: { cloudfront: true } }).accessLogs).toEqual({
+      api: false, cloudfront: true, s3: false, retentionDays: 90, createApiGatewayCloudWatchRole: false,
+    });
+  });
+
+  test('tracing is a boolean', () => {
+    expect(problems({ ...base(), tracing: 'on' })).toMatch(/tracing: must be true or false, got "on"/);
+    expect(parseStage('t', { ...base(), tracing: true }).tracing).toBe(true);
+  });
+
+  test('WAF: enabled and rateLimit checked; exclusive with webAclArn', () => {
+    const acl = 'arn:aws:wafv2:us-east-1:111111111111:global/webacl/x/00000000-0000-0000-0000-000000000000';
+    expect(problems({ ...base(), cloudfront: { webAclArn: acl, waf: { enabled: true } } })).toMatch(/cloudfront: set either webAclArn \(attach an existing web ACL\) or waf\.enabled \(the stack creates one\), not both/);
+    expect(problems({ ...base(), cloudfront: { waf: { enabled: true, rateLimit: 5 } } })).toMatch(/cloudfront\.waf\.rateLimit: must be between 10 and 2000000000, got 5/);
+    expect(problems({ ...base(), cloudfront: { waf: { enable: true } } })).toMatch(/cloudfront\.waf\.enable: unknown setting/);
+    expect(problems({ ...base(), cloudfront: { additionalMetrics: 1 } })).toMatch(/cloudfront\.additionalMetrics: must be true or false, got 1/);
+    expect(parseStage('t', { ...base(), cloudfront: { waf: { enabled: true, rateLimit: 500 } } }).cloudfront.waf).toEqual({ enabled: true, rateLimit: 500 });
+  });
+
+  test('alarm settings: EMF thresholds in range, e-mails only for topics the stack creates', () => {
+    expect(problems({ ...base(), alarms: { errors5xxThreshold: 0 } })).toMatch(/alarms\.errors5xxThreshold: must be between 1 and 1000000, got 0/);
+    expect(problems({ ...base(), alarms: { transformLatencyP99Ms: 120000 } })).toMatch(/alarms\.transformLatencyP99Ms: must be between 1 and 60000, got 120000/);
+    expect(problems({ ...base(), alarms: { emails: ['ops'] } })).toMatch(/alarms: emails: "ops" is not an e-mail address/);
+    const topics = { snsTopicArn: 'arn:aws:sns:eu-central-1:111111111111:a', edgeSnsTopicArn: 'arn:aws:sns:us-east-1:111111111111:a' };
+    expect(problems({ ...base(), alarms: { ...topics, emails: ['ops@example.com'] } })).toMatch(/alarms: emails are subscribed to the topics the stack creates/);
+    // Only the stage-region topic named: the edge topic is created, so e-mails have somewhere to go.
+    expect(parseStage('t', { ...base(), alarms: { snsTopicArn: topics.snsTopicArn, emails: ['ops@example.com'] } }).alarms.emails).toEqual(['ops@example.com']);
   });
 
   test('every problem is reported at once', () => {

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { loadStage, Route, StageSettings } from '../lib/config';
 import { LISTING_PATH_PATTERN, ROUTE_METHODS, STRIP_AUTHORIZATION_ON_READS } from '../lib/image-service-stack';
+import { dashboardName, EMF_PHASES, metricsNamespace } from '../lib/monitoring';
+import { BODY_RULES, webAclName } from '../lib/waf';
 import { checkedInStages, only, resourcesOf, serviceFunction, synth, Synthesized } from './helpers';
 
 // AWS managed origin request policy "AllViewerExceptHostHeader".
@@ -33,7 +35,7 @@ describe.each(stageNames)('stage %s', (stage) => {
 
   const logicalId = (type: string) => only(out.template, type)[0];
   const bucketId = () => out.template.getResourceId('AWS::S3::Bucket', {
-    Properties: Match.objectLike({ BucketEncryption: Match.anyValue(), ...(s.accessLogs.enabled ? { LoggingConfiguration: Match.anyValue() } : {}) }),
+    Properties: Match.objectLike({ BucketEncryption: Match.anyValue(), ...(s.accessLogs.s3 ? { LoggingConfiguration: Match.anyValue() } : {}) }),
   });
 
   test('cdk-nag AwsSolutions: no open finding, every acknowledgement has a reason', () => {
@@ -66,6 +68,42 @@ describe.each(stageNames)('stage %s', (stage) => {
     ]));
     // Nothing is granted to the world.
     expect(statements.filter((st) => st.Effect === 'Allow' && JSON.stringify(st.Principal).includes('"*"'))).toEqual([]);
+  });
+
+  test('originals bucket: versioned, noncurrent versions and expired delete markers cleaned up', () => {
+    const [, bucket] = resourcesOf(out.template, 'AWS::S3::Bucket').find(([id]) => id === bucketId())!;
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    const rules: any[] = bucket.Properties.LifecycleConfiguration.Rules;
+    expect(rules).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: s.bucket.noncurrentVersionDays } }),
+      expect.objectContaining({ Status: 'Enabled', ExpiredObjectDeleteMarker: true }),
+      expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+    ]));
+    // Nothing expires current versions: only replaced or deleted originals age out.
+    expect(rules.filter((r) => r.ExpirationInDays !== undefined)).toEqual([]);
+  });
+
+  test('access logs as configured: API stage, CloudFront, S3 server access logs', () => {
+    const [, stageRes] = only(out.template, 'AWS::ApiGateway::Stage');
+    const [, bucket] = resourcesOf(out.template, 'AWS::S3::Bucket').find(([id]) => id === bucketId())!;
+    const [, dist] = only(out.template, 'AWS::CloudFront::Distribution');
+    if (s.accessLogs.api) {
+      expect(stageRes.Properties.AccessLogSetting.DestinationArn).toBeDefined();
+      expect(stageRes.Properties.MethodSettings[0].LoggingLevel).toBe('ERROR');
+    } else {
+      expect(stageRes.Properties.AccessLogSetting).toBeUndefined();
+    }
+    expect(bucket.Properties.LoggingConfiguration !== undefined).toBe(s.accessLogs.s3);
+    expect(dist.Properties.DistributionConfig.Logging !== undefined).toBe(s.accessLogs.cloudfront);
+    const logBuckets = resourcesOf(out.template, 'AWS::S3::Bucket').filter(([id]) => id !== bucketId());
+    expect(logBuckets).toHaveLength(s.accessLogs.s3 || s.accessLogs.cloudfront ? 1 : 0);
+  });
+
+  test('X-Ray tracing on the Lambda and the API stage as configured', () => {
+    const [, fn] = serviceFunction(out.template);
+    const [, stageRes] = only(out.template, 'AWS::ApiGateway::Stage');
+    expect(fn.Properties.TracingConfig).toEqual(s.tracing ? { Mode: 'Active' } : undefined);
+    expect(stageRes.Properties.TracingEnabled).toBe(s.tracing);
   });
 
   test('bucket lifecycle: retained or emptied on destroy as configured', () => {
@@ -194,7 +232,8 @@ describe.each(stageNames)('stage %s', (stage) => {
 
   test('cache policy: keyed on every query string (signatures included), TTLs from settings, compression', () => {
     const writes = s.routes.includes('upload') || s.routes.includes('delete');
-    const headers = [...(writes ? ['Authorization'] : []), ...(s.corsOrigins.length > 0 ? ['Origin'] : [])];
+    const perOrigin = s.corsOrigins.length > 0 && !s.corsOrigins.includes('*');
+    const headers = [...(writes ? ['Authorization'] : []), ...(perOrigin ? ['Origin'] : [])];
     out.template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: s.cache.defaultTtlSeconds,
@@ -266,8 +305,9 @@ describe.each(stageNames)('stage %s', (stage) => {
       MemorySize: s.lambda.memoryMb,
       Timeout: s.lambda.timeoutSeconds,
       LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
-      ...(s.lambda.reservedConcurrency ? { ReservedConcurrentExecutions: s.lambda.reservedConcurrency } : {}),
+      ReservedConcurrentExecutions: s.lambda.reservedConcurrency,
     });
+    expect(s.lambda.reservedConcurrency).toBeGreaterThan(0);
     const [, fn] = serviceFunction(out.template);
     const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
     expect(out.template.toJSON().Resources[groupId].Properties.RetentionInDays).toBe(s.logRetentionDays);
@@ -294,6 +334,7 @@ describe.each(stageNames)('stage %s', (stage) => {
       IMAGE_SERVICE_LIST_REQUIRES_TOKEN: String(s.listRequiresToken),
       IMAGE_SERVICE_WATERMARKS_DIR: '/var/task/assets/watermarks',
       IMAGE_SERVICE_STAGE: stage,
+      IMAGE_SERVICE_METRICS_NAMESPACE: `ImageService/${stage}`,
       AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
       RUST_LOG: s.lambda.rustLog,
     });
@@ -312,19 +353,32 @@ describe.each(stageNames)('stage %s', (stage) => {
     expect(deadline).toBeLessThan(fn.Properties.Timeout * 1000);
   });
 
-  test('Lambda environment: write tokens as a Secrets Manager dynamic reference, no secret id', () => {
+  test('Lambda environment: the secret is read at run time, nothing secret is resolved into it', () => {
     const env = serviceFunction(out.template)[1].Properties.Environment.Variables;
-    expect(s.secretsId).toBeDefined(); // writes need it
-    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBe(`{{resolve:secretsmanager:${s.secretsId}:SecretString:writeTokens::}}`);
-    if (s.signing.mode === 'required') {
-      expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBe(`{{resolve:secretsmanager:${s.secretsId}:SecretString:signingKeys::}}`);
-    } else {
-      expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBeUndefined();
+    expect(env).toMatchObject({
+      IMAGE_SERVICE_SECRETS_ID: s.secretsId,
+      IMAGE_SERVICE_SECRETS_TTL_SECONDS: String(s.secretsTtlSeconds),
+      IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET: 'true',
+    });
+    for (const [name, value] of Object.entries(env)) {
+      expect([name, JSON.stringify(value)]).not.toEqual([name, expect.stringContaining('{{resolve:')]);
     }
-    expect(env.IMAGE_SERVICE_SECRETS_ID).toBeUndefined();
-    // Nothing secret in clear anywhere in the template: only the references.
+    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBeUndefined();
+    expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBeUndefined();
+    expect(env.IMAGE_SERVICE_ORIGIN_SECRETS).toBeUndefined();
+  });
+
+  test('CloudFront sends X-Origin-Verify from the secret\'s originSecret field: a dynamic reference, nothing in clear', () => {
+    const [, dist] = only(out.template, 'AWS::CloudFront::Distribution');
+    const origins: any[] = dist.Properties.DistributionConfig.Origins;
+    expect(origins).toHaveLength(1);
+    expect(origins[0].OriginCustomHeaders).toEqual([{
+      HeaderName: 'X-Origin-Verify',
+      HeaderValue: `{{resolve:secretsmanager:${s.secretsId}:SecretString:originSecret::${s.secretsVersionId ?? ''}}}`,
+    }]);
+    // The only dynamic reference in the whole template is that header.
     const text = JSON.stringify(out.template.toJSON());
-    expect(text.match(/\{\{resolve:secretsmanager:[^}]*\}\}/g)?.length).toBe(s.signing.mode === 'required' ? 2 : 1);
+    expect(text.match(/\{\{resolve:[^}]*\}\}/g)).toEqual([origins[0].OriginCustomHeaders[0].HeaderValue]);
   });
 
   test('Lambda package: bootstrap plus the watermarks under assets/watermarks', () => {
@@ -336,7 +390,7 @@ describe.each(stageNames)('stage %s', (stage) => {
     expect(fs.readdirSync(path.join(dir, 'assets', 'watermarks'))).toEqual(['logo.png']);
   });
 
-  test('IAM: the function role reaches only its bucket and its log group (no Secrets Manager: the references resolve at deploy)', () => {
+  test('IAM: the function role reaches only its bucket, its log group and its secret (GetSecretValue only)', () => {
     const [, fn] = serviceFunction(out.template);
     const roleId = fn.Properties.Role['Fn::GetAtt'][0];
     const role = out.template.toJSON().Resources[roleId];
@@ -346,9 +400,22 @@ describe.each(stageNames)('stage %s', (stage) => {
     const statements: any[] = policies[0][1].Properties.PolicyDocument.Statement;
     const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
     const actions = new Set<string>();
+    const secretArn = `arn:aws:secretsmanager:${s.region}:${s.account}:secret:${s.secretsId}-??????`;
     for (const st of statements) {
       expect(st.Effect).toBe('Allow');
       const resources = [st.Resource].flat();
+      if ([st.Action].flat().some((a: string) => a.startsWith('secretsmanager:'))) {
+        expect(st.Action).toBe('secretsmanager:GetSecretValue');
+        expect(st.Resource).toBe(secretArn);
+        actions.add(st.Action);
+        continue;
+      }
+      if ([st.Action].flat().some((a: string) => a.startsWith('xray:'))) {
+        expect(s.tracing).toBe(true);
+        expect(st.Resource).toBe('*');
+        expect([st.Action].flat().sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        continue;
+      }
       for (const r of resources) {
         const text = JSON.stringify(r);
         expect(text === JSON.stringify({ 'Fn::GetAtt': [bucketId(), 'Arn'] })
@@ -357,35 +424,123 @@ describe.each(stageNames)('stage %s', (stage) => {
       }
       for (const a of [st.Action].flat()) actions.add(a);
     }
-    const expected = ['s3:GetObject', 's3:ListBucket', 'logs:CreateLogStream', 'logs:PutLogEvents'];
+    const expected = ['s3:GetObject', 's3:ListBucket', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'];
     if (s.routes.includes('upload')) expected.push('s3:PutObject');
     if (s.routes.includes('delete')) expected.push('s3:DeleteObject');
     expect([...actions].sort()).toEqual(expected.sort());
   });
 
-  test('alarms: Lambda errors and throttles here, CloudFront 5xx rate in us-east-1', () => {
-    const topics = s.alarms.snsTopicArn ? [s.alarms.snsTopicArn] : Match.absent();
+  test('alarms: Lambda errors and throttles, EMF 5xx and transform p99 here, CloudFront 5xx rate in us-east-1; all notify a topic', () => {
+    const createdTopic = (tpl: typeof out.template) => ({ Ref: only(tpl, 'AWS::SNS::Topic')[0] });
+    const topic = s.alarms.snsTopicArn ?? createdTopic(out.template);
+    if (s.alarms.snsTopicArn) out.template.resourceCountIs('AWS::SNS::Topic', 0);
+    const alarms = resourcesOf(out.template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBe(s.region === 'us-east-1' ? 5 : 4);
+    for (const [, a] of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([topic]);
+      expect(a.Properties.OKActions).toEqual([topic]);
+    }
+    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: s.alarms.lambdaErrorsThreshold });
+    out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: 'Throttles' });
     out.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: s.alarms.lambdaErrorsThreshold, AlarmActions: topics,
+      Namespace: `ImageService/${stage}`, MetricName: 'Errors5xx', Statistic: 'Sum', Dimensions: Match.absent(), Threshold: s.alarms.errors5xxThreshold,
     });
     out.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/Lambda', MetricName: 'Throttles', AlarmActions: topics,
+      Namespace: `ImageService/${stage}`, MetricName: 'Latency', ExtendedStatistic: 'p99',
+      Dimensions: [{ Name: 'Route', Value: 'transform' }], Threshold: s.alarms.transformLatencyP99Ms, EvaluationPeriods: 3,
     });
     const cf = { Namespace: 'AWS/CloudFront', MetricName: '5xxErrorRate', Threshold: s.alarms.cloudfront5xxRatePercent };
     if (s.region === 'us-east-1') {
       expect(out.edge).toBeUndefined();
-      out.template.hasResourceProperties('AWS::CloudWatch::Alarm', { ...cf, AlarmActions: topics });
+      out.template.hasResourceProperties('AWS::CloudWatch::Alarm', cf);
     } else {
       expect(out.edge?.region).toBe('us-east-1');
       out.template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', Match.objectLike(cf), 0);
+      const edgeTopic = s.alarms.edgeSnsTopicArn ?? createdTopic(out.edgeTemplate!);
       out.edgeTemplate!.hasResourceProperties('AWS::CloudWatch::Alarm', {
         ...cf,
         Dimensions: Match.arrayWith([{
           Name: 'DistributionId',
           Value: { 'Fn::GetStackOutput': Match.objectLike({ StackName: out.main.stackName, Region: s.region }) },
         }]),
-        AlarmActions: s.alarms.edgeSnsTopicArn ? [s.alarms.edgeSnsTopicArn] : Match.absent(),
+        AlarmActions: [edgeTopic],
       });
+    }
+  });
+
+  test('a topic the stack creates enforces TLS', () => {
+    for (const tpl of [out.template, out.edgeTemplate].filter((x) => x !== undefined)) {
+      for (const [id] of resourcesOf(tpl, 'AWS::SNS::Topic')) {
+        tpl.hasResourceProperties('AWS::SNS::TopicPolicy', {
+          Topics: [{ Ref: id }],
+          PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        });
+      }
+    }
+  });
+
+  test('dashboard: EMF metrics by route, phase and code, Lambda, API Gateway, CloudFront from us-east-1', () => {
+    const [, dash] = only(out.template, 'AWS::CloudWatch::Dashboard');
+    expect(dash.Properties.DashboardName).toBe(dashboardName(stage));
+    // The body is a Fn::Join of strings and tokens; the strings are enough to read the widgets.
+    const body: string = dash.Properties.DashboardBody['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+    const widgets: any[] = JSON.parse(body).widgets;
+    const metrics = widgets.flatMap((w) => (w.properties.metrics ?? []) as any[][]);
+    // [namespace, name, dim1, value1, ...]: every given (dim, value) pair present, in any order.
+    const has = (ns: string, name: string, ...dims: string[]) => metrics.some((m) => m[0] === ns && m[1] === name
+      && dims.every((d, i) => (i % 2 === 1 ? true : m.some((x, j) => j >= 2 && j % 2 === 0 && x === d && (dims[i + 1] === undefined || m[j + 1] === dims[i + 1])))));
+    const ns = metricsNamespace(stage);
+    for (const name of ['Requests', 'Errors4xx', 'Errors5xx', 'Latency']) expect(has(ns, name)).toBe(true);
+    expect(has(ns, 'Latency', 'Route', 'transform')).toBe(true);
+    for (const phase of EMF_PHASES) expect(has(ns, phase, 'Route', 'transform')).toBe(true);
+    expect(body).toContain(`SEARCH('{${ns},Code} MetricName=\\"Errors\\"', 'Sum', 300)`);
+    for (const name of ['Invocations', 'Errors', 'Throttles', 'Duration', 'ConcurrentExecutions']) expect(has('AWS/Lambda', name)).toBe(true);
+    for (const name of ['Count', '4XXError', '5XXError', 'Latency', 'IntegrationLatency']) expect(has('AWS/ApiGateway', name)).toBe(true);
+    const cfWidgets = widgets.filter((w) => (w.properties.metrics ?? []).some((m: any[]) => m[0] === 'AWS/CloudFront'));
+    expect(cfWidgets.length).toBeGreaterThanOrEqual(2);
+    for (const w of cfWidgets) expect(w.properties.region).toBe('us-east-1');
+    for (const name of ['Requests', '4xxErrorRate', '5xxErrorRate']) expect(has('AWS/CloudFront', name, 'DistributionId')).toBe(true);
+    expect(has('AWS/CloudFront', 'CacheHitRate', 'DistributionId')).toBe(s.cloudfront.additionalMetrics);
+    expect(has('AWS/WAFV2', 'BlockedRequests', 'WebACL', webAclName(stage))).toBe(s.cloudfront.waf.enabled);
+    expect(widgets.some((w) => w.type === 'log' && String(w.properties.query).includes('filter msg = \"request\" and status >= 500'))).toBe(true);
+  });
+
+  test('WAF: the stack\'s web ACL (rate limit, common and known-bad-inputs rules) on the distribution when enabled', () => {
+    const [, dist] = only(out.template, 'AWS::CloudFront::Distribution');
+    const acls = resourcesOf(out.template, 'AWS::WAFv2::WebACL');
+    if (!s.cloudfront.waf.enabled) {
+      expect(acls).toEqual([]);
+      expect(dist.Properties.DistributionConfig.WebACLId).toBe(s.cloudfront.webAclArn);
+      return;
+    }
+    expect(s.region).toBe('us-east-1'); // elsewhere the ACL lives in the edge WAF stack (variants)
+    expect(acls).toHaveLength(1);
+    const [aclId, acl] = acls[0];
+    expect(dist.Properties.DistributionConfig.WebACLId).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    expect(acl.Properties.Scope).toBe('CLOUDFRONT');
+    expect(acl.Properties.DefaultAction).toEqual({ Allow: {} });
+    const rules: any[] = acl.Properties.Rules;
+    expect(rules.map((r) => r.Name)).toEqual(['RateLimitPerIp', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
+    expect(rules[0]).toMatchObject({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: s.cloudfront.waf.rateLimit, AggregateKeyType: 'IP' } } });
+    const overrides = rules[1].Statement.ManagedRuleGroupStatement.RuleActionOverrides ?? [];
+    expect(overrides.map((o: any) => o.Name)).toEqual(s.routes.includes('upload') ? [...BODY_RULES] : []);
+    for (const o of overrides) expect(o.ActionToUse).toEqual({ Count: {} });
+  });
+
+  test('checkov: settings-dependent suppressions only where the setting is off', () => {
+    const skips = (type: string, pick: (r: [string, any]) => boolean = () => true) => resourcesOf(out.template, type).filter(pick)
+      .flatMap(([, r]) => (r.Metadata?.checkov?.skip ?? []).map((k: any) => k.id));
+    const originals = skips('AWS::S3::Bucket', ([id]) => id === bucketId());
+    expect(originals.includes('CKV_AWS_18')).toBe(!s.accessLogs.s3);
+    const apiStage = skips('AWS::ApiGateway::Stage');
+    expect(apiStage.includes('CKV_AWS_76')).toBe(!s.accessLogs.api);
+    expect(apiStage.includes('CKV_AWS_73')).toBe(!s.tracing);
+    const dist = skips('AWS::CloudFront::Distribution');
+    expect(dist.includes('CKV_AWS_86')).toBe(!s.accessLogs.cloudfront);
+    expect(dist.includes('CKV_AWS_68')).toBe(!s.cloudfront.waf.enabled && !s.cloudfront.webAclArn);
+    expect(skips('AWS::Lambda::Function', ([, f]) => f.Properties.Handler === 'bootstrap')).toEqual([]);
+    for (const [, r] of Object.entries<any>(out.template.toJSON().Resources)) {
+      for (const k of r.Metadata?.checkov?.skip ?? []) expect(k.comment.length).toBeGreaterThan(30);
     }
   });
 

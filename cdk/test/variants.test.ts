@@ -4,7 +4,9 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../lib/app';
-import { CDK_JSON_CONTEXT, checkedInStages, fixtures, resourcesOf, serviceFunction, synth, writeStagesFile } from './helpers';
+import { loadStage } from '../lib/config';
+import { ImageServiceStack } from '../lib/image-service-stack';
+import { CDK_JSON_CONTEXT, checkedInStages, fixtures, resourcesOf, serviceFunction, synth, Synthesized, writeStagesFile } from './helpers';
 
 const dev = (): Record<string, any> => structuredClone(checkedInStages().dev);
 
@@ -45,11 +47,15 @@ describe('a read-only stage (only "get" enabled)', () => {
     expect(dist.Properties.DistributionConfig.CacheBehaviors).toBeUndefined();
   });
 
-  test('gets no secret: no route of it needs write tokens, and signing is off', () => {
+  test('still reads its secret (the origin secret) and requires it, like every stage', () => {
     const env = serviceFunction(template)[1].Properties.Environment.Variables;
-    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBeUndefined();
-    expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBeUndefined();
-    expect(JSON.stringify(template.toJSON())).not.toContain('resolve:secretsmanager');
+    expect(env.IMAGE_SERVICE_SECRETS_ID).toBe('image-service/dev');
+    expect(env.IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET).toBe('true');
+    expect(JSON.stringify(template.toJSON()).match(/resolve:secretsmanager/g)).toHaveLength(1);
+  });
+
+  test('has no WAF rules for upload bodies to relax, and no WAF unless enabled', () => {
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
 
   test('derives its processing deadline from its 10 s timeout', () => {
@@ -75,6 +81,7 @@ describe('signed URLs required, secret version pinned', () => {
       signing: { mode: 'required', originals: true },
       secretsId: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:image-service/signed-AbCdEf',
       secretsVersionId: versionId,
+      secretsTtlSeconds: 0,
       limits: { maxOutputBytes: 3_000_000, maxOperations: 8, maxOutputDimension: 8192, maxInputFrames: 100, maxInputBytes: 1048576 },
       lambda: { timeoutSeconds: 2 },
     },
@@ -84,14 +91,25 @@ describe('signed URLs required, secret version pinned', () => {
     template = synth('signed', { stagesFile }).template;
   });
 
-  test('signing keys and write tokens come from the pinned version of the secret', () => {
+  const arn = 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:image-service/signed-AbCdEf';
+
+  test('the Lambda gets the complete secret ARN and may read exactly that secret', () => {
     const env = serviceFunction(template)[1].Properties.Environment.Variables;
-    const arn = 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:image-service/signed-AbCdEf';
     expect(env.IMAGE_SERVICE_SIGNING).toBe('required');
     expect(env.IMAGE_SERVICE_SIGN_ORIGINALS).toBe('true');
-    expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBe(`{{resolve:secretsmanager:${arn}:SecretString:signingKeys::${versionId}}}`);
-    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBe(`{{resolve:secretsmanager:${arn}:SecretString:writeTokens::${versionId}}}`);
-    expect(env.IMAGE_SERVICE_SECRETS_ID).toBeUndefined();
+    expect(env.IMAGE_SERVICE_SECRETS_ID).toBe(arn);
+    expect(env.IMAGE_SERVICE_SIGNING_KEYS).toBeUndefined();
+    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBeUndefined();
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'StageSecret', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arn }]) },
+    });
+  });
+
+  test('CloudFront\'s origin header resolves the pinned version', () => {
+    const [, dist] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0];
+    expect(dist.Properties.DistributionConfig.Origins[0].OriginCustomHeaders).toEqual([
+      { HeaderName: 'X-Origin-Verify', HeaderValue: `{{resolve:secretsmanager:${arn}:SecretString:originSecret::${versionId}}}` },
+    ]);
   });
 
   test('limits and the deadline of a 2 s timeout reach the environment', () => {
@@ -106,24 +124,33 @@ describe('signed URLs required, secret version pinned', () => {
     });
   });
 
-  test('the role still gets no Secrets Manager permission', () => {
-    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager');
+  test('the secret TTL reaches the Lambda', () => {
+    expect(serviceFunction(template)[1].Properties.Environment.Variables.IMAGE_SERVICE_SECRETS_TTL_SECONDS).toBe('0');
   });
 });
 
-describe('a public listing without any secret', () => {
-  const { secretsId: _omit, ...raw } = dev();
-  const stagesFile = writeStagesFile({ open: { ...raw, routes: ['list', 'get'], listRequiresToken: false } });
+describe('a secret named by a partial ARN (no random suffix)', () => {
+  const partial = 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:image-service/partial';
+  const stagesFile = writeStagesFile({ partial: { ...dev(), secretsId: partial } });
+  test('grants GetSecretValue on <ARN>-?????? so the real, suffixed ARN matches', () => {
+    const { template } = synth('partial', { stagesFile });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'StageSecret', Resource: `${partial}-??????` })]) },
+    });
+    expect(serviceFunction(template)[1].Properties.Environment.Variables.IMAGE_SERVICE_SECRETS_ID).toBe(partial);
+  });
+});
+
+describe('a public listing', () => {
+  const stagesFile = writeStagesFile({ open: { ...dev(), routes: ['list', 'get'], listRequiresToken: false } });
   let template: Template;
   beforeAll(() => {
     template = synth('open', { stagesFile }).template;
   });
 
-  test('tells the Lambda the listing is public and passes no secret', () => {
+  test('tells the Lambda the listing is public', () => {
     const env = serviceFunction(template)[1].Properties.Environment.Variables;
     expect(env.IMAGE_SERVICE_LIST_REQUIRES_TOKEN).toBe('false');
-    expect(env.IMAGE_SERVICE_WRITE_TOKENS).toBeUndefined();
-    expect(JSON.stringify(template.toJSON())).not.toContain('resolve:secretsmanager');
   });
 
   test('gets no preflight on / (a public listing is a simple GET) and no Authorization at the edge', () => {
@@ -136,6 +163,94 @@ describe('a public listing without any secret', () => {
     expect(dist.Properties.DistributionConfig.CacheBehaviors).toEqual([
       expect.objectContaining({ PathPattern: '/', CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad' }),
     ]);
+  });
+});
+
+describe('CORS for any origin ("*")', () => {
+  const stagesFile = writeStagesFile({ anyorigin: { ...dev(), corsOrigins: ['*'] } });
+  let template: Template;
+  beforeAll(() => {
+    template = synth('anyorigin', { stagesFile }).template;
+  });
+
+  test('the Lambda answers * and the cache key leaves Origin out (every response is the same for every origin)', () => {
+    expect(serviceFunction(template)[1].Properties.Environment.Variables.IMAGE_SERVICE_CORS_ORIGINS).toBe('*');
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] } }),
+      }),
+    });
+  });
+
+  test('the preflights answer Access-Control-Allow-Origin: * and still allow Authorization', () => {
+    const options = resourcesOf(template, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS');
+    expect(options).toHaveLength(2); // /{proxy+} for writes, / for the token-guarded listing
+    for (const [, m] of options) {
+      const headers = m.Properties.Integration.IntegrationResponses[0].ResponseParameters;
+      expect(headers['method.response.header.Access-Control-Allow-Origin']).toBe("'*'");
+      expect(headers['method.response.header.Access-Control-Allow-Headers']).toContain('Authorization');
+    }
+  });
+});
+
+describe('WAF on a stage outside us-east-1', () => {
+  const stagesFile = writeStagesFile({ walled: { ...dev(), cloudfront: { waf: { enabled: true, rateLimit: 300 } } } });
+  let out: Synthesized;
+  beforeAll(() => {
+    out = synth('walled', { stagesFile });
+  });
+
+  test('the web ACL lives in a us-east-1 stack the main stack depends on', () => {
+    expect(out.edgeWaf?.region).toBe('us-east-1');
+    expect(out.edgeWaf?.stackName).toBe('image-service-walled-edge-waf');
+    expect(out.main.dependencies).toContain(out.edgeWaf);
+    out.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    const waf = Template.fromJSON(out.app.synth().getStackByName(out.edgeWaf!.stackName).template);
+    waf.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Name: 'image-service-walled',
+      Scope: 'CLOUDFRONT',
+      Rules: Match.arrayWith([Match.objectLike({ Name: 'RateLimitPerIp', Statement: { RateBasedStatement: { Limit: 300, AggregateKeyType: 'IP' } } })]),
+    });
+  });
+
+  test('the distribution takes the ACL\'s ARN across regions', () => {
+    const [, dist] = resourcesOf(out.template, 'AWS::CloudFront::Distribution')[0];
+    expect(dist.Properties.DistributionConfig.WebACLId).toEqual({
+      'Fn::GetStackOutput': expect.objectContaining({ StackName: 'image-service-walled-edge-waf', Region: 'us-east-1' }),
+    });
+    const skips = (dist.Metadata?.checkov?.skip ?? []).map((k: any) => k.id);
+    expect(skips).not.toContain('CKV_AWS_68');
+  });
+
+  test('a WAF stage is refused if the edge ACL is not handed over', () => {
+    expect(() => {
+      const app = new App({ outdir: fs.mkdtempSync(path.join(fixtures.root, 'waf-')) });
+      const settings = loadStage('walled', stagesFile);
+      new ImageServiceStack(app, 'x', { settings, prebuiltDir: fixtures.lambdaAsset, watermarksDir: fixtures.watermarks });
+    }).toThrow(/a CLOUDFRONT-scope web ACL must be created in us-east-1, not eu-central-1/);
+  });
+});
+
+describe('alarm topics', () => {
+  test('the stack creates both topics with the e-mail subscriptions when none is named', () => {
+    const stagesFile = writeStagesFile({ mailed: { ...dev(), alarms: { emails: ['ops@example.com'] } } });
+    const out = synth('mailed', { stagesFile });
+    for (const tpl of [out.template, out.edgeTemplate!]) {
+      tpl.resourceCountIs('AWS::SNS::Topic', 1);
+      tpl.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+      expect(tpl.toJSON().Outputs.AlarmTopicArn).toBeDefined();
+    }
+    out.template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'image-service-mailed-alarms' });
+    out.edgeTemplate!.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'image-service-mailed-edge-alarms' });
+  });
+
+  test('named topics are used as they are, nothing is created', () => {
+    const alarms = { snsTopicArn: 'arn:aws:sns:eu-central-1:111111111111:ops', edgeSnsTopicArn: 'arn:aws:sns:us-east-1:111111111111:ops' };
+    const out = synth('named', { stagesFile: writeStagesFile({ named: { ...dev(), alarms } }) });
+    out.template.resourceCountIs('AWS::SNS::Topic', 0);
+    out.edgeTemplate!.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const [, a] of resourcesOf(out.template, 'AWS::CloudWatch::Alarm')) expect(a.Properties.AlarmActions).toEqual([alarms.snsTopicArn]);
+    out.edgeTemplate!.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [alarms.edgeSnsTopicArn] });
   });
 });
 
@@ -189,7 +304,7 @@ describe('the public-read opt-in', () => {
   });
 });
 
-describe('the cargo-lambda build path (RustFunction, bundling skipped)', () => {
+describe('the bin/package build path (bundling skipped)', () => {
   test('synthesizes an arm64 provided.al2023 function without compiling', () => {
     const out = synth('dev', { lambdaAsset: '', 'aws:cdk:bundling-stacks': [] });
     const [, fn] = serviceFunction(out.template);
@@ -217,7 +332,7 @@ describe('synth warnings', () => {
 describe('the prebuilt asset path', () => {
   test('a directory without bootstrap is refused with a hint', () => {
     const empty = fs.mkdtempSync(path.join(fixtures.root, 'empty-'));
-    expect(() => synth('dev', { lambdaAsset: empty })).toThrow(/has no 'bootstrap' file \(build it with: cargo lambda build --release --arm64 --bin image-service-lambda\)/);
+    expect(() => synth('dev', { lambdaAsset: empty })).toThrow(/has no 'bootstrap' file \(build the package with: bin\/package --out /);
   });
 });
 
