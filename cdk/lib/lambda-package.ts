@@ -66,6 +66,8 @@ export function runPackageScript(outputDir: string): void {
   if (run.status !== 0) {
     throw new Error(`${script} --out ${outputDir} failed (${run.signal ?? `exit status ${run.status}`}); see its output above`);
   }
+  // bin/package also writes <dir>.zip beside the package; CDK zips the asset itself.
+  fs.rmSync(`${outputDir}.zip`, { force: true });
   const bootstrap = path.join(outputDir, 'bootstrap');
   if (!fs.existsSync(bootstrap) || !fs.statSync(bootstrap).isFile()) {
     throw new Error(`${script} did not write ${bootstrap}`);
