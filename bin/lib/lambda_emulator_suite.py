@@ -1,0 +1,619 @@
+"""The emulated-Lambda suite: runs the packaged arm64 `bootstrap` as Lambda runs it.
+
+usage: lambda_emulator_suite.py --task-root DIR --template FILE --s3-endpoint URL
+           [--region R] [--native BIN] [--qemu PATH]
+
+- task root: the asset directory CDK packaged (bootstrap + assets/watermarks), mounted
+  read-only at /var/task in a bubblewrap sandbox where only /tmp is writable; the
+  bootstrap runs under qemu-aarch64-static (its AVIF decoder child through binfmt_misc).
+- environment: Lambda's own variables, plus the function's Environment.Variables from the
+  synthesized template (CloudFormation references resolved against moto: the bucket is a
+  fresh bucket there, `{{resolve:secretsmanager:...}}` reads the secret there, the secret
+  id names the secret there).
+- Runtime API: lambda_emulator.RuntimeApi on loopback.
+- events: API Gateway REST (payload v1) proxy events as our REST API sends them behind
+  CloudFront (stage in requestContext.path, multiValueHeaders,
+  multiValueQueryStringParameters, base64 bodies because binaryMediaTypes is */*).
+Needs boto3 (from moto) and Pillow in the interpreter that runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import quote
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lambda_emulator import Outcome, RuntimeApi  # noqa: E402
+
+import boto3  # noqa: E402
+from PIL import Image  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLES = os.path.join(REPO, "assets", "samples")
+API_ID = "a1b2c3d4e5"
+ACCOUNT = "123456789012"
+STAGE_NAME_IN_API = "dev"  # the REST API's stage name: it is the deployment stage `dev`
+CONTENT_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp",
+                 "avif": "image/avif", "gif": "image/gif", "tiff": "image/tiff"}
+PIL_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "avif": "AVIF", "gif": "GIF", "tiff": "TIFF"}
+
+passed = 0
+failed = 0
+STARTED = time.monotonic()
+
+
+def check(name: str, ok: bool, detail: str = "") -> bool:
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"  ok    {name}", flush=True)
+    else:
+        failed += 1
+        print(f"  FAIL  {name}{': ' + detail if detail else ''}", flush=True)
+    return ok
+
+
+# --- the function's environment, from the template -----------------------------------
+
+def service_function(template: dict) -> dict:
+    found = [r for r in template["Resources"].values()
+             if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == "bootstrap"]
+    if len(found) != 1:
+        raise SystemExit(f"expected one bootstrap function in the template, found {len(found)}")
+    return found[0]
+
+
+class Resolver:
+    """Resolves the CloudFormation values of the function's environment against moto."""
+
+    def __init__(self, template: dict, region: str, bucket: str, secret_name: str, secret: dict):
+        self.resources = template["Resources"]
+        self.region, self.bucket, self.secret_name, self.secret = region, bucket, secret_name, secret
+
+    def dynamic(self, s: str) -> str:
+        def one(m: re.Match) -> str:
+            parts = m.group(1).split(":")
+            # {{resolve:secretsmanager:ID:SecretString:FIELD:VERSION_STAGE:VERSION_ID}}
+            if parts[0] != "secretsmanager" or len(parts) < 4 or parts[2] != "SecretString":
+                raise SystemExit(f"cannot resolve dynamic reference {m.group(0)}")
+            value = self.secret.get(parts[3], "") if parts[3] else json.dumps(self.secret)
+            return str(value)
+        return re.sub(r"\{\{resolve:(.*?)\}\}", one, s)
+
+    def value(self, v):
+        if isinstance(v, str):
+            return self.dynamic(v)
+        if isinstance(v, (int, float, bool)):
+            return str(v).lower() if isinstance(v, bool) else str(v)
+        if isinstance(v, dict) and len(v) == 1:
+            (fn, arg), = v.items()
+            if fn == "Fn::Join":
+                return arg[0].join(self.value(x) for x in arg[1])
+            if fn == "Ref":
+                pseudo = {"AWS::Region": self.region, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws",
+                          "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": ""}
+                if arg in pseudo:
+                    return pseudo[arg]
+                kind = self.resources.get(arg, {}).get("Type")
+                if kind == "AWS::S3::Bucket":
+                    return self.bucket
+                if kind == "AWS::SecretsManager::Secret":
+                    return self.secret_name
+                raise SystemExit(f"cannot resolve Ref {arg} ({kind})")
+            if fn == "Fn::GetAtt":
+                res, att = arg if isinstance(arg, list) else arg.split(".", 1)
+                kind = self.resources.get(res, {}).get("Type")
+                if kind == "AWS::S3::Bucket" and att == "Arn":
+                    return f"arn:aws:s3:::{self.bucket}"
+                raise SystemExit(f"cannot resolve Fn::GetAtt {arg} ({kind})")
+        raise SystemExit(f"cannot resolve {json.dumps(v)} in the function's environment")
+
+
+# --- API Gateway REST (v1) proxy events ----------------------------------------------
+
+def rest_event(method: str, key: str, query: list[tuple[str, str]] | None = None,
+               headers: list[tuple[str, str]] | None = None, body: bytes | None = None) -> dict:
+    """An event as API Gateway's REST API (Lambda proxy integration) builds it for a
+    request CloudFront forwarded to the stage: `path` without the stage,
+    requestContext.path with it; `/` on the root resource, everything else on
+    `/{proxy+}`; with binaryMediaTypes */* every body arrives base64-encoded."""
+    path = "/" + key.lstrip("/")
+    resource = "/" if path == "/" else "/{proxy+}"
+    host = f"{API_ID}.execute-api.eu-central-1.amazonaws.com"
+    hdrs: list[tuple[str, str]] = [
+        ("Host", host),
+        ("User-Agent", "Amazon CloudFront"),
+        ("Via", "2.0 0123456789abcdef0123456789abcdef.cloudfront.net (CloudFront)"),
+        ("X-Amz-Cf-Id", base64.b64encode(os.urandom(30)).decode()),
+        ("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"),
+        ("X-Forwarded-For", "203.0.113.10, 130.176.0.1"),
+        ("X-Forwarded-Port", "443"),
+        ("X-Forwarded-Proto", "https"),
+    ] + list(headers or [])
+    if body is not None:
+        hdrs.append(("Content-Length", str(len(body))))
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for k, v in hdrs:
+        single[k] = v  # the single-value map keeps the last value
+        multi.setdefault(k, []).append(v)
+    qs_single: dict[str, str] | None = None
+    qs_multi: dict[str, list[str]] | None = None
+    if query:
+        qs_single, qs_multi = {}, {}
+        for k, v in query:
+            qs_single[k] = v
+            qs_multi.setdefault(k, []).append(v)
+    now = datetime.now(timezone.utc)
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": single,
+        "multiValueHeaders": multi,
+        "queryStringParameters": qs_single,
+        "multiValueQueryStringParameters": qs_multi,
+        "pathParameters": None if resource == "/" else {"proxy": path[1:]},
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": "abc123" if resource == "/" else "def456",
+            "resourcePath": resource,
+            "httpMethod": method,
+            "extendedRequestId": base64.b64encode(os.urandom(10)).decode(),
+            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "path": f"/{STAGE_NAME_IN_API}{path}",
+            "accountId": ACCOUNT,
+            "protocol": "HTTP/1.1",
+            "stage": STAGE_NAME_IN_API,
+            "domainPrefix": API_ID,
+            "requestTimeEpoch": int(now.timestamp() * 1000),
+            "requestId": str(uuid.uuid4()),
+            "identity": {
+                "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None,
+                "caller": None, "sourceIp": "130.176.0.1", "principalOrgId": None,
+                "accessKey": None, "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None, "userArn": None,
+                "userAgent": "Amazon CloudFront", "user": None,
+            },
+            "domainName": host,
+            "apiId": API_ID,
+        },
+        "body": None if body is None else base64.b64encode(body).decode(),
+        "isBase64Encoded": body is not None,
+    }
+
+
+def multipart(files: list[tuple[str, bytes, str]]) -> tuple[bytes, str]:
+    boundary = "----emulated" + uuid.uuid4().hex
+    out = io.BytesIO()
+    for name, data, ctype in files:
+        out.write(f"--{boundary}\r\nContent-Disposition: form-data; name=\"data\"; filename=\"{name}\"\r\n"
+                  f"Content-Type: {ctype}\r\n\r\n".encode())
+        out.write(data)
+        out.write(b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+class Answer:
+    """The function's API Gateway proxy response."""
+
+    def __init__(self, outcome: Outcome):
+        self.outcome = outcome
+        self.raw = outcome.json() if outcome.kind == "response" else None
+        r = self.raw or {}
+        self.status = r.get("statusCode")
+        self.headers = {k.lower(): v for k, v in (r.get("headers") or {}).items()}
+        for k, vs in (r.get("multiValueHeaders") or {}).items():
+            if vs:
+                self.headers.setdefault(k.lower(), vs[-1])
+        body = r.get("body") or ""
+        self.base64 = bool(r.get("isBase64Encoded"))
+        self.body = base64.b64decode(body) if self.base64 else body.encode()
+
+    def json(self):
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def __repr__(self) -> str:
+        if self.outcome.kind != "response":
+            return f"<{self.outcome.kind}: {self.outcome.body[:300]!r}>"
+        return f"<{self.status} {self.headers.get('content-type')} {self.body[:200]!r}>"
+
+
+# --- running the function -------------------------------------------------------------
+
+def sandbox(task_root: str, env: dict[str, str], command: list[str]) -> list[str]:
+    """bubblewrap: a root of the host's /usr and /etc (read-only), the task root read-only at
+    /var/task, a private /tmp, nothing else writable; environment exactly `env`."""
+    args = ["bwrap", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        target = os.readlink(f"/{link}") if os.path.islink(f"/{link}") else None
+        if target:
+            args += ["--symlink", target, f"/{link}"]
+        elif os.path.isdir(f"/{link}"):
+            args += ["--ro-bind", f"/{link}", f"/{link}"]
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/var/runtime",
+             "--ro-bind", task_root, "/var/task", "--remount-ro", "/",
+             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+             "--chdir", "/var/task", "--clearenv"]
+    for k, v in env.items():
+        args += ["--setenv", k, v]
+    return args + ["--"] + command
+
+
+class Function:
+    """One function instance: the sandboxed process and its Runtime API."""
+
+    def __init__(self, name: str, task_root: str, env: dict[str, str], command: list[str],
+                 region: str, timeout: float, log_path: str):
+        self.api = RuntimeApi(env["AWS_LAMBDA_FUNCTION_NAME"], region, ACCOUNT, timeout).start()
+        env = dict(env, AWS_LAMBDA_RUNTIME_API=self.api.address)
+        self.log = open(log_path, "wb")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(sandbox(task_root, env, command), stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.name = name
+
+    def wait_init(self, seconds: float) -> float | None:
+        """Seconds from process start to the first /next poll; None on failure."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.api.first_poll.wait(0.05):
+                break
+            if self.proc.poll() is not None:
+                return None
+        if self.api.first_poll_at is None:
+            return None
+        return self.api.first_poll_at - self.started
+
+    def invoke(self, event: dict) -> Answer:
+        return Answer(self.api.invoke(event))
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.api.stop()
+        self.log.close()
+
+
+def decodes_as(data: bytes, fmt: str) -> tuple[bool, str]:
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            if im.format != PIL_FORMATS[fmt]:
+                return False, f"Pillow reads {im.format}"
+            return True, f"{im.width}x{im.height}"
+    except Exception as e:  # noqa: BLE001 - any decoder failure is the finding
+        return False, f"Pillow cannot decode it: {e}"
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.size
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--task-root", required=True)
+    ap.add_argument("--template", required=True)
+    ap.add_argument("--s3-endpoint", required=True)
+    ap.add_argument("--region", default="eu-central-1")
+    ap.add_argument("--native", help="an x86-64 image-service-lambda, for its init duration")
+    ap.add_argument("--qemu", default="/usr/bin/qemu-aarch64-static")
+    ap.add_argument("--work", required=True, help="a directory for logs")
+    ap.add_argument("--started-seconds-ago", type=float, default=0.0, help="for the total time printed")
+    a = ap.parse_args()
+    global STARTED
+    STARTED = time.monotonic() - a.started_seconds_ago
+
+    template = json.load(open(a.template))
+    fn = service_function(template)
+    props = fn["Properties"]
+    template_env = props.get("Environment", {}).get("Variables", {})
+    memory = str(props.get("MemorySize", 128))
+    timeout = float(props.get("Timeout", 3))
+    function_name = f"image-service-dev-Function-{uuid.uuid4().hex[:12]}"
+
+    # --- moto: the bucket and the secret the stack would point at
+    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": a.region}
+    s3 = boto3.client("s3", endpoint_url=a.s3_endpoint, **creds)
+    sm = boto3.client("secretsmanager", endpoint_url=a.s3_endpoint, **creds)
+    bucket = f"lambda-package-{uuid.uuid4().hex[:12]}"
+    if a.region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": a.region})
+    originals = {
+        "photos/landscape.jpg": open(os.path.join(SAMPLES, "Landscape_6.jpg"), "rb").read(),
+        "photos/bug.png": open(os.path.join(SAMPLES, "blackbug.png"), "rb").read(),
+        "photos/squares.gif": open(os.path.join(SAMPLES, "rotating-squares.gif"), "rb").read(),
+    }
+    for key, data in originals.items():
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+    # Values that exist nowhere but in the secret.
+    token = "secret-only-token-" + uuid.uuid4().hex
+    origin = "origin-" + uuid.uuid4().hex
+    secret = {"writeTokens": token, "originSecret": origin}
+    # The stage's secret under the name the stack gives (a reference to a secret the stack
+    # creates resolves to a fresh name).
+    secrets_id = template_env.get("IMAGE_SERVICE_SECRETS_ID")
+    secret_name = secrets_id if isinstance(secrets_id, str) else f"image-service/test-{uuid.uuid4().hex[:8]}"
+    try:
+        sm.create_secret(Name=secret_name, SecretString=json.dumps(secret))
+    except sm.exceptions.ResourceExistsException:  # a moto shared with an earlier run
+        sm.put_secret_value(SecretId=secret_name, SecretString=json.dumps(secret))
+    resolver = Resolver(template, a.region, bucket, secret_name, secret)
+    stack_env = {k: resolver.value(v) for k, v in template_env.items()}
+    uses_secret = "IMAGE_SERVICE_SECRETS_ID" in stack_env
+
+    now = datetime.now(timezone.utc)
+    env = {
+        # What the Lambda service sets for a provided.al2023 function.
+        "_HANDLER": "bootstrap",
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "AWS_REGION": a.region,
+        "AWS_DEFAULT_REGION": a.region,
+        "AWS_LAMBDA_FUNCTION_NAME": function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": memory,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function_name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{now:%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}",
+        "AWS_ACCESS_KEY_ID": "ASIATESTING", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "TZ": ":UTC",
+        "LANG": "en_US.UTF-8",
+        "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+        # Only here: the AWS SDK's standard endpoint variable points S3 and Secrets Manager at moto.
+        "AWS_ENDPOINT_URL": a.s3_endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    env.update(stack_env)
+
+    print(f"function: {len(stack_env)} variables from the template ({', '.join(sorted(stack_env))}); "
+          f"memory {memory} MB, timeout {timeout:g} s; bucket s3://{bucket}; secret {secret_name}"
+          f"{'' if uses_secret else ' (the template sets no IMAGE_SERVICE_SECRETS_ID: tokens come from its dynamic references)'}",
+          flush=True)
+
+    # --- the sandbox itself: read-only task root, writable /tmp only
+    probe = subprocess.run(sandbox(a.task_root, {"PATH": "/usr/bin:/bin"}, ["sh", "-c",
+                           "touch /tmp/w && ! touch /var/task/w 2>/dev/null && ! touch /w 2>/dev/null "
+                           "&& ! touch /var/w 2>/dev/null && test -x /var/task/bootstrap "
+                           "&& ls /var/task/assets/watermarks | grep -q png"]), capture_output=True)
+    check("sandbox: /var/task holds bootstrap + watermarks read-only, only /tmp is writable",
+          probe.returncode == 0, probe.stderr.decode()[-300:])
+
+    # --- native init, for comparison
+    native_init = None
+    if a.native:
+        # The same layout as the package: the x86 binary as bootstrap, the same watermarks.
+        native_root = os.path.join(a.work, "native-task")
+        shutil.copytree(os.path.join(a.task_root, "assets"), os.path.join(native_root, "assets"))
+        try:
+            os.link(a.native, os.path.join(native_root, "bootstrap"))
+        except OSError:
+            shutil.copy2(a.native, os.path.join(native_root, "bootstrap"))
+        f = Function("native", native_root, env, ["/var/task/bootstrap"], a.region, timeout,
+                     os.path.join(a.work, "native.log"))
+        try:
+            native_init = f.wait_init(60)
+            ok = native_init is not None
+            if ok:
+                r = f.invoke(rest_event("GET", "/_/health", headers=[("X-Origin-Verify", origin)]))
+                ok = r.status == 200
+            check("native x86-64 binary starts and answers health", ok,
+                  open(os.path.join(a.work, "native.log"), errors="replace").read()[-500:])
+        finally:
+            f.stop()
+
+    # --- the package under emulation
+    emulated_log = os.path.join(a.work, "bootstrap.log")
+    # The emulator's own setting: where qemu finds the aarch64 loader and libc (the
+    # decoder child, started through binfmt_misc, inherits it).
+    emulated_env = dict(env, QEMU_LD_PREFIX=os.environ.get("QEMU_LD_PREFIX", "/usr/aarch64-linux-gnu"))
+    f = Function("emulated", a.task_root, emulated_env, [a.qemu, "/var/task/bootstrap"], a.region, timeout,
+                 emulated_log)
+    try:
+        emulated_init = f.wait_init(120)
+        if not check("bootstrap (arm64 under qemu) initialises and polls /invocation/next",
+                     emulated_init is not None and f.api.init_error is None,
+                     f"init error {f.api.init_error.body[:300]!r}" if f.api.init_error else
+                     open(emulated_log, errors="replace").read()[-1500:]):
+            return finish(native_init, emulated_init)
+        run_checks(f, originals, token, origin, uses_secret, stack_env)
+        check("the function process is still running (no crash)", f.proc.poll() is None)
+        check("Runtime API saw no unknown request ids", not f.api.protocol_errors, "; ".join(f.api.protocol_errors))
+    finally:
+        f.stop()
+    check_logs(emulated_log, f.api.request_ids, env.get("IMAGE_SERVICE_METRICS_NAMESPACE"))
+    if failed:
+        print("--- last lines of the bootstrap's log ---")
+        print(open(emulated_log, errors="replace").read()[-3000:])
+    return finish(native_init, emulated_init)
+
+
+def json_lines(path: str) -> list:
+    out = []
+    for line in open(path, errors="replace"):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+
+def find_key(obj, key):
+    """Values of `key` anywhere in a JSON object (tracing nests fields)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == key:
+                yield v
+            yield from find_key(v, key)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from find_key(v, key)
+
+
+def check_logs(path: str, request_ids: list[str], namespace: str | None) -> None:
+    """The per-request log line and the EMF metrics line (issue 14 contract) in CloudWatch's
+    view of the function: its stdout/stderr."""
+    lines = json_lines(path)
+    logged = {v for line in lines for v in find_key(line, "request_id") if isinstance(v, str)}
+    missing = [r for r in request_ids if r not in logged]
+    check(f"one JSON log line per invocation carries Lambda's request id ({len(request_ids)} invocations)",
+          bool(request_ids) and not missing, f"{len(missing)} without a line, e.g. {missing[:2]}")
+    leaked = [line for line in lines if "Bearer " in json.dumps(line) or "secret-only-token-" in json.dumps(line)]
+    check("no log line holds a token", not leaked, json.dumps(leaked[:1])[:300])
+    if namespace:
+        emf = [line for line in lines if isinstance(line.get("_aws"), dict)]
+        spaces = {d.get("Namespace") for line in emf for d in line["_aws"].get("CloudWatchMetrics", [])}
+        check(f"EMF metric lines under the stack's namespace {namespace}",
+              len(emf) >= len(request_ids) > 0 and spaces == {namespace}, f"{len(emf)} lines, namespaces {spaces}")
+
+
+def finish(native_init, emulated_init) -> int:
+    def ms(s):
+        return "n/a" if s is None else f"{s * 1000:.0f} ms"
+    print(f"init duration (process start -> first /invocation/next): native x86-64 {ms(native_init)}, "
+          f"arm64 package under qemu {ms(emulated_init)}", flush=True)
+    print(f"emulated-Lambda suite: {time.monotonic() - STARTED:.0f} s", flush=True)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+def run_checks(f: Function, originals: dict, token: str, origin: str, uses_secret: bool, env: dict) -> None:
+    cf = [("X-Origin-Verify", origin)]  # CloudFront's origin custom header
+    auth = cf + [("Authorization", f"Bearer {token}")]
+
+    def get(key, query=None, headers=None):
+        return f.invoke(rest_event("GET", key, query, cf + list(headers or [])))
+
+    # list
+    list_headers = auth if env.get("IMAGE_SERVICE_LIST_REQUIRES_TOKEN") == "true" else cf
+    r = f.invoke(rest_event("GET", "/", [("prefix", "photos/")], list_headers))
+    keys = [o.get("Key") for o in (r.json() or [])] if r.status == 200 else []
+    check("GET / lists the originals (JSON, S3 field names)",
+          r.status == 200 and sorted(keys) == sorted(originals), repr(r))
+
+    # an original, byte for byte
+    r = get("photos/landscape.jpg")
+    check("GET an original: 200 image/jpeg, base64 body identical to the stored bytes",
+          r.status == 200 and r.base64 and r.headers.get("content-type") == "image/jpeg"
+          and r.body == originals["photos/landscape.jpg"], repr(r))
+
+    # a transform to each output format
+    outputs = {}
+    for fmt in ("jpeg", "png", "webp", "avif", "gif", "tiff"):
+        r = get("photos/landscape.jpg", [("w", "240"), ("fm", fmt)])
+        ok, what = (False, repr(r))
+        if r.status == 200 and r.base64 and r.headers.get("content-type") == CONTENT_TYPES[fmt]:
+            ok, what = decodes_as(r.body, fmt)
+            ok = ok and what.startswith("240x")
+        check(f"transform to {fmt}: 200 {CONTENT_TYPES[fmt]}, base64, decodes at w=240 ({what})", ok,
+              what if not ok else "")
+        outputs[fmt] = r.body if ok else None
+
+    # AVIF input: decoded by the child process the binary re-executes (arm64 again, via binfmt_misc)
+    if outputs["avif"]:
+        body, ctype = multipart([("input.avif", outputs["avif"], "image/avif")])
+        r = f.invoke(rest_event("POST", "avif-in", headers=auth + [("Content-Type", ctype)], body=body))
+        uploaded = r.status == 200
+        r = get("avif-in/input.avif", [("w", "120"), ("fm", "png")]) if uploaded else r
+        size = image_size(r.body) if r.status == 200 else None
+        check("AVIF input (decoded in the isolated child process) -> png w=120",
+              uploaded and r.status == 200 and size is not None and size[0] == 120, repr(r))
+    else:
+        check("AVIF input (decoded in the isolated child process)", False, "no AVIF output to feed back")
+
+    # watermark
+    watermarks = sorted(os.listdir(os.path.join(REPO, "assets", "watermarks")))
+    wm = next((w for w in watermarks if w.endswith(".png")), None)
+    plain = get("photos/landscape.jpg", [("w", "300"), ("fm", "png")])
+    r = get("photos/landscape.jpg", [("w", "300"), ("fm", "png"), ("wm", wm or "")])
+    check(f"watermark wm={wm} from /var/task/assets/watermarks: 200 png, differs from the plain transform",
+          r.status == 200 and plain.status == 200 and image_size(r.body) == image_size(plain.body)
+          and r.body != plain.body, f"{r!r} vs {plain!r}")
+
+    # upload, repeated upload, delete
+    name = f"upload-{uuid.uuid4().hex[:8]}.png"
+    data = originals["photos/bug.png"]
+    body, ctype = multipart([(name, data, "image/png")])
+    r = f.invoke(rest_event("POST", "uploads", headers=auth + [("Content-Type", ctype)], body=body))
+    j = r.json() or {}
+    check("upload (multipart, base64 event body) with a token that exists only in the secret: 200",
+          r.status == 200 and j.get("code") == "success", repr(r))
+    r = get(f"uploads/{name}")
+    check("the upload reads back byte for byte", r.status == 200 and r.body == data, repr(r))
+    r = f.invoke(rest_event("POST", "uploads", headers=auth + [("Content-Type", ctype)], body=body))
+    check("the same upload again: 409 already-exists",
+          r.status == 409 and (r.json() or {}).get("code") == "already-exists", repr(r))
+    r = f.invoke(rest_event("DELETE", "uploads", headers=auth + [("Content-Type", "application/json")],
+                            body=json.dumps({"images": [name]}).encode()))
+    check("delete: 200", r.status == 200 and (r.json() or {}).get("code") == "success", repr(r))
+    r = get(f"uploads/{name}")
+    check("the deleted image is gone: 404 not-found", r.status == 404, repr(r))
+
+    # errors
+    r = get("photos/landscape.jpg", [("w", "-5")])
+    j = r.json() or {}
+    check("bad parameter: 400 JSON invalid-parameter naming 'w'",
+          r.status == 400 and j.get("code") == "invalid-parameter" and j.get("status") == 400
+          and "'w'" in (j.get("message") or "") and r.headers.get("content-type", "").startswith("application/json"),
+          repr(r))
+    r = f.invoke(rest_event("POST", "uploads", headers=cf + [("Content-Type", ctype),
+                                                             ("Authorization", "Bearer not-a-token")], body=body))
+    check("a token that is not in the secret: 403 invalid-token",
+          r.status == 403 and (r.json() or {}).get("code") == "invalid-token", repr(r))
+    # 2600 x 2450 uncompressed TIFF, ~19 MB: over Lambda's 6 MB response once base64-encoded.
+    ex = base64.urlsafe_b64encode(b'{"top":1000,"bottom":1000,"left":1000,"right":1000}').decode().rstrip("=")
+    r = get("photos/landscape.jpg", [("ex", f"b64:{ex}"), ("fm", "tiff")])
+    check("an output over Lambda's response limit: 413 output-too-large",
+          r.status == 413 and (r.json() or {}).get("code") == "output-too-large", repr(r))
+
+    # secrets and the origin header (issue 14: the stack names a Secrets Manager secret,
+    # the function reads it at init; CloudFront sends its originSecret)
+    if not check("the stack gives the function IMAGE_SERVICE_SECRETS_ID (secrets are read from Secrets Manager)",
+                 uses_secret, ", ".join(sorted(env))):
+        return
+    check("the function's environment holds no write token, signing key or origin secret",
+          "IMAGE_SERVICE_WRITE_TOKENS" not in env and "IMAGE_SERVICE_SIGNING_KEYS" not in env
+          and token not in json.dumps(env) and origin not in json.dumps(env), ", ".join(sorted(env)))
+    r = f.invoke(rest_event("GET", "photos/bug.png"))
+    check("without X-Origin-Verify (not through CloudFront): 403 forbidden-origin",
+          r.status == 403 and (r.json() or {}).get("code") == "forbidden-origin", repr(r))
+    r = f.invoke(rest_event("GET", "photos/bug.png", headers=[("X-Origin-Verify", "wrong-" + origin)]))
+    check("a wrong X-Origin-Verify: 403 forbidden-origin",
+          r.status == 403 and (r.json() or {}).get("code") == "forbidden-origin", repr(r))
+    r = get("photos/bug.png")
+    check("with the origin secret read from Secrets Manager: 200", r.status == 200, repr(r))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
