@@ -26,7 +26,8 @@ ${body}
 const writesPackage = `mkdir -p "$out/assets/watermarks"
 printf 'stand-in bootstrap\\n' > "$out/bootstrap"
 chmod 755 "$out/bootstrap"
-printf 'png' > "$out/assets/watermarks/logo.png"`;
+printf 'png' > "$out/assets/watermarks/logo.png"
+printf 'zip' > "$out.zip"`;
 
 function calls(): string[] {
   return fs.existsSync(callsLog) ? fs.readFileSync(callsLog, 'utf8').trim().split('\n') : [];
@@ -71,8 +72,11 @@ test('synth without lambdaAsset runs the package script once with --out <asset d
   expect(fs.readFileSync(path.join(asset, 'bootstrap'), 'utf8')).toBe('stand-in bootstrap\n');
   expect(fs.statSync(path.join(asset, 'bootstrap')).mode & 0o111).not.toBe(0);
   expect(fs.readdirSync(path.join(asset, 'assets', 'watermarks'))).toEqual(['logo.png']);
-  // The script was told to write where CDK then took the asset from (its bundling dir).
+  // The script was told to write where CDK then took the asset from (its bundling dir),
+  // and the zip bin/package writes beside its output does not stay in the cloud assembly.
   expect(path.dirname(m![1])).toBe(out.outdir);
+  expect(fs.existsSync(`${m![1]}.zip`)).toBe(false);
+  expect(fs.readdirSync(out.outdir).filter((f) => f.endsWith('.zip'))).toEqual([]);
 });
 
 test('a failing package build fails the synth, naming the script and its exit status', () => {
