@@ -12,7 +12,6 @@ export const PACKAGED_WATERMARKS = 'assets/watermarks';
 export const WATERMARKS_DIR_ON_LAMBDA = `/var/task/${PACKAGED_WATERMARKS}`;
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const DEFAULT_MANIFEST = path.join(REPO_ROOT, 'handler', 'Cargo.toml');
 export const DEFAULT_WATERMARKS = path.join(REPO_ROOT, 'assets', 'watermarks');
 /** The one command that builds the Lambda package (arm64 bootstrap + watermarks). */
 export const PACKAGE_SCRIPT = path.join(REPO_ROOT, 'bin', 'package');
@@ -33,8 +32,6 @@ export interface ServiceFunctionProps
   readonly prebuiltDir?: string;
   /** Watermark PNGs shipped beside a prebuilt bootstrap (bin/package ships assets/watermarks). */
   readonly watermarksDir: string;
-  /** @deprecated ignored: bin/package always builds the workspace's `image-service` package. */
-  readonly manifestPath?: string;
 }
 
 /** Copies a prebuilt Lambda directory and the watermarks into one package directory. */
@@ -83,7 +80,7 @@ export function runPackageScript(outputDir: string): void {
  * bin/package, the same command people and the tests run: there is no second build path.
  */
 export function createServiceFunction(scope: Construct, id: string, props: ServiceFunctionProps): lambda.Function {
-  const { prebuiltDir, watermarksDir, manifestPath: _ignored, ...options } = props;
+  const { prebuiltDir, watermarksDir, ...options } = props;
   const common = {
     ...options,
     runtime: lambda.Runtime.PROVIDED_AL2023,
