@@ -6,9 +6,10 @@
  * (CFLAGS_aarch64_unknown_linux_gnu=-I ...).
  *
  * Written for this project from the #[repr(C)] structs of rav1d 1.1.0 on an LP64 target
- * (aarch64: pointers and isize 8 bytes, c_int 4, u64 aligned to 8), and checked with
- * `std::mem::offset_of!` against the crate's types (see bin/lib/cross/rav1d/README.md).
- * Re-check when Cargo.lock moves rav1d off 1.1.0: bin/package refuses any other version.
+ * (aarch64: pointers and isize 8 bytes, c_int 4, u64 aligned to 8). Checked against rav1d's
+ * types by handler/tests/rav1d_asm_offsets.rs (cargo test); see README.md beside this
+ * directory. bin/package refuses a Cargo.lock with another rav1d version until this is
+ * re-checked.
  */
 #ifndef IMAGE_SERVICE_RAV1D_ARM_ASM_OFFSETS_H
 #define IMAGE_SERVICE_RAV1D_ARM_ASM_OFFSETS_H
