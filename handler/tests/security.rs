@@ -271,6 +271,21 @@ fn preflight(origin: &str, method: &str) -> Request<Body> {
         .unwrap()
 }
 
+fn with_origin(mut req: Request<Body>, origin: &str) -> Request<Body> {
+    req.headers_mut().insert("origin", origin.parse().unwrap());
+    req
+}
+
+/// Every value of the response's `Vary` headers.
+fn vary(r: &TestResponse) -> Vec<String> {
+    r.headers
+        .get_all("vary")
+        .iter()
+        .flat_map(|v| v.to_str().unwrap().split(','))
+        .map(|v| v.trim().to_string())
+        .collect()
+}
+
 #[tokio::test]
 async fn cors_answers_only_configured_origins() {
     let f = fixture(Config {
@@ -300,19 +315,20 @@ async fn cors_answers_only_configured_origins() {
     );
     assert_eq!(r.header("access-control-allow-origin"), None);
 
-    let mut req = get("/cat.png");
-    req.headers_mut()
-        .insert("origin", "https://cms.example.com".parse().unwrap());
-    let r = send(&f.app, req).await;
+    let r = send(
+        &f.app,
+        with_origin(get("/cat.png"), "https://cms.example.com"),
+    )
+    .await;
     assert_eq!(
         r.header("access-control-allow-origin"),
         Some("https://cms.example.com")
     );
-    assert_eq!(r.header("vary"), Some("Origin"));
-    let mut req = get("/cat.png");
-    req.headers_mut()
-        .insert("origin", "https://evil.example.com".parse().unwrap());
-    let r = send(&f.app, req).await;
+    let r = send(
+        &f.app,
+        with_origin(get("/cat.png"), "https://evil.example.com"),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("access-control-allow-origin"), None);
 
@@ -321,6 +337,88 @@ async fn cors_answers_only_configured_origins() {
     let r = send(&f.app, preflight("https://cms.example.com", "POST")).await;
     assert_eq!(r.header("access-control-allow-origin"), None);
     assert_ne!(r.status, 204);
+    let r = send(
+        &f.app,
+        with_origin(get("/cat.png"), "https://cms.example.com"),
+    )
+    .await;
+    assert!(vary(&r).is_empty(), "{:?}", vary(&r));
+}
+
+/// A shared cache may hand any response to any later caller, so with a list every
+/// response says it varies by Origin: with or without one, allowed or not, errors and
+/// preflights included.
+#[tokio::test]
+async fn cors_list_sends_vary_origin_on_every_response() {
+    let f = fixture(Config {
+        cors_origins: CorsOrigins::List(vec!["https://cms.example.com".into()]),
+        open_without_tokens: true,
+        ..Config::default()
+    })
+    .await;
+    for (what, req) in [
+        ("no Origin", get("/cat.png")),
+        (
+            "allowed",
+            with_origin(get("/cat.png?w=8"), "https://cms.example.com"),
+        ),
+        (
+            "not allowed",
+            with_origin(get("/cat.png"), "https://evil.example.com"),
+        ),
+        ("404", get("/missing.png")),
+        ("listing", get("/")),
+        ("preflight", preflight("https://cms.example.com", "POST")),
+        (
+            "refused preflight",
+            preflight("https://evil.example.com", "POST"),
+        ),
+    ] {
+        let r = send(&f.app, req).await;
+        assert_eq!(
+            vary(&r).iter().filter(|v| *v == "Origin").count(),
+            1,
+            "{what}: {:?}",
+            r.headers
+        );
+    }
+    let r = send(&f.app, get("/cat.png")).await;
+    assert_eq!(r.header("access-control-allow-origin"), None);
+}
+
+/// With `*` every response, with or without an Origin header, carries
+/// `Access-Control-Allow-Origin: *`: a copy cached from a request without Origin serves
+/// a later cross-origin fetch.
+#[tokio::test]
+async fn cors_any_origin_answers_every_response_with_a_star() {
+    let f = fixture(Config {
+        cors_origins: CorsOrigins::Any,
+        open_without_tokens: true,
+        ..Config::default()
+    })
+    .await;
+    for (what, req) in [
+        ("no Origin", get("/cat.png")),
+        ("transform without Origin", get("/cat.png?w=8")),
+        (
+            "an Origin",
+            with_origin(get("/cat.png"), "https://any.example"),
+        ),
+        ("404", get("/missing.png")),
+        ("listing", get("/")),
+    ] {
+        let r = send(&f.app, req).await;
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{what}");
+        assert!(
+            r.header("access-control-expose-headers")
+                .is_some_and(|h| h.contains("ETag")),
+            "{what}"
+        );
+        assert!(!vary(&r).contains(&"Origin".to_string()), "{what}");
+    }
+    let r = send(&f.app, preflight("https://any.example", "DELETE")).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
 }
 
 #[tokio::test]

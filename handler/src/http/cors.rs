@@ -1,6 +1,12 @@
 //! CORS for browser callers (a CMS uploading from its own origin): only the configured
 //! origins get CORS headers, and a preflight from any other origin is refused, so a
 //! page elsewhere cannot drive the management routes with a token it obtained.
+//!
+//! Responses must be safe in a shared cache (CloudFront, a browser's HTTP cache) that
+//! later serves them to another origin: with `*`, every response carries
+//! `Access-Control-Allow-Origin: *`, with or without an `Origin` header, so any cached
+//! copy works for every origin; with a list, every response carries `Vary: Origin`
+//! (also without an `Origin` header and for an origin not listed), so a cache keys on it.
 
 use super::AppState;
 use crate::config::{CorsOrigins, Route};
@@ -23,60 +29,68 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
     let origin = request
         .headers()
         .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .and_then(|v| v.to_str().ok());
+    let allow_origin = allow_origin(origins, origin);
     let preflight = request.method() == Method::OPTIONS
         && request
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let allowed = origin.as_deref().is_some_and(|o| origins.allows(o));
-    if preflight {
-        let Some(origin) = origin.filter(|_| allowed) else {
-            return Error::forbidden(
-                "origin-not-allowed",
-                "This origin may not call the service from a browser.",
-            )
-            .into_response();
-        };
-        let mut response = StatusCode::NO_CONTENT.into_response();
-        let h = response.headers_mut();
-        add_origin(h, origins, &origin);
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            allowed_methods(&state),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static(ALLOWED_HEADERS),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static(PREFLIGHT_MAX_AGE),
-        );
-        return response;
-    }
-    let mut response = next.run(request).await;
-    let h = response.headers_mut();
-    // Responses differ by Origin, so shared caches must key on it.
-    if *origins != CorsOrigins::Any {
-        h.append(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    if let Some(origin) = origin.filter(|_| allowed) {
-        add_origin(h, origins, &origin);
-        h.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static(EXPOSED_HEADERS),
-        );
+    let mut response = if preflight {
+        preflight_response(&state, allow_origin)
+    } else {
+        let mut response = next.run(request).await;
+        if let Some(value) = allow_origin {
+            let h = response.headers_mut();
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+            h.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(EXPOSED_HEADERS),
+            );
+        }
+        response
+    };
+    // With a list, responses differ by Origin, so shared caches must key on it.
+    if matches!(origins, CorsOrigins::List(_)) {
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Origin"));
     }
     response
 }
 
-fn add_origin(h: &mut HeaderMap, origins: &CorsOrigins, origin: &str) {
-    let value = match origins {
-        CorsOrigins::Any => HeaderValue::from_static("*"),
-        _ => HeaderValue::from_str(origin).unwrap_or_else(|_| HeaderValue::from_static("null")),
+/// The `Access-Control-Allow-Origin` value for this request, if it gets one: `*` for
+/// any origin (a request without `Origin` too), else the origin when it is listed.
+fn allow_origin(origins: &CorsOrigins, origin: Option<&str>) -> Option<HeaderValue> {
+    match origins {
+        CorsOrigins::None => None,
+        CorsOrigins::Any => Some(HeaderValue::from_static("*")),
+        CorsOrigins::List(_) => origin
+            .filter(|o| origins.allows(o))
+            .and_then(|o| HeaderValue::from_str(o).ok()),
+    }
+}
+
+fn preflight_response(state: &AppState, allow_origin: Option<HeaderValue>) -> Response {
+    let Some(value) = allow_origin else {
+        return Error::forbidden(
+            "origin-not-allowed",
+            "This origin may not call the service from a browser.",
+        )
+        .into_response();
     };
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let h: &mut HeaderMap = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, allowed_methods(state));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(ALLOWED_HEADERS),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static(PREFLIGHT_MAX_AGE),
+    );
+    response
 }
 
 /// The methods of the routes this deployment serves.
