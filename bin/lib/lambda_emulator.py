@@ -40,6 +40,13 @@ class Outcome:
         return json.loads(self.body)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A function stopped while it waits on /next drops its connection: not an error.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class RuntimeApi:
     """The Runtime API server; `invoke` hands an event to the function and waits."""
 
@@ -56,7 +63,7 @@ class RuntimeApi:
         self.polls = 0
         self.request_ids: list[str] = []  # handed out by /next, in order
         self.protocol_errors: list[str] = []
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self._server = _Server(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.address = f"127.0.0.1:{self.port}"  # AWS_LAMBDA_RUNTIME_API has no scheme

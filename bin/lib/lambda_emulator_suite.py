@@ -351,6 +351,8 @@ def main() -> int:
         "photos/bug.png": open(os.path.join(SAMPLES, "blackbug.png"), "rb").read(),
         "photos/squares.gif": open(os.path.join(SAMPLES, "rotating-squares.gif"), "rb").read(),
     }
+    originals["photos/grain.avif"] = film_grain_avif(True)
+    originals["photos/plain.avif"] = film_grain_avif(False)
     for key, data in originals.items():
         s3.put_object(Bucket=bucket, Key=key, Body=data)
     # Values that exist nowhere but in the secret.
@@ -410,6 +412,7 @@ def main() -> int:
 
     # --- native init, for comparison
     native_init = None
+    native_grain = None
     if a.native:
         # The same layout as the package: the x86 binary as bootstrap, the same watermarks.
         native_root = os.path.join(a.work, "native-task")
@@ -426,6 +429,8 @@ def main() -> int:
             if ok:
                 r = f.invoke(rest_event("GET", "/_/health", headers=[("X-Origin-Verify", origin)]))
                 ok = r.status == 200
+                g = f.invoke(rest_event("GET", "photos/grain.avif", [("fm", "png")], [("X-Origin-Verify", origin)]))
+                native_grain = g.body if g.status == 200 else None
             check("native x86-64 binary starts and answers health", ok,
                   open(os.path.join(a.work, "native.log"), errors="replace").read()[-500:])
         finally:
@@ -445,7 +450,7 @@ def main() -> int:
                      f"init error {f.api.init_error.body[:300]!r}" if f.api.init_error else
                      open(emulated_log, errors="replace").read()[-1500:]):
             return finish(native_init, emulated_init)
-        run_checks(f, originals, token, origin, uses_secret, stack_env)
+        run_checks(f, originals, token, origin, uses_secret, stack_env, native_grain)
         check("the function process is still running (no crash)", f.proc.poll() is None)
         check("Runtime API saw no unknown request ids", not f.api.protocol_errors, "; ".join(f.api.protocol_errors))
     finally:
@@ -508,7 +513,34 @@ def finish(native_init, emulated_init) -> int:
     return 1 if failed else 0
 
 
-def run_checks(f: Function, originals: dict, token: str, origin: str, uses_secret: bool, env: dict) -> None:
+def film_grain_avif(grain: bool) -> bytes:
+    """A photo as AVIF (libaom through Pillow's libavif), with AV1 film grain parameters
+    (libaom's grain test vector 1) or without: decoding the grain one runs rav1d's
+    film-grain assembly, which reads its parameters at the offsets of our asm-offsets.h."""
+    out = io.BytesIO()
+    with Image.open(os.path.join(SAMPLES, "Landscape_6.jpg")) as im:
+        im.convert("RGB").save(out, "AVIF", quality=70, codec="aom",
+                               advanced={"film-grain-test": "1" if grain else "0"})
+    return out.getvalue()
+
+
+def pixel_diff(a: bytes, b) -> tuple[float, int] | None:
+    """Mean and max absolute difference of two images' RGB samples (b: bytes or an Image)."""
+    try:
+        with Image.open(io.BytesIO(a)) as x:
+            x = x.convert("RGB")
+            y = (Image.open(io.BytesIO(b)) if isinstance(b, bytes) else b).convert("RGB")
+            if x.size != y.size:
+                return None
+            xs, ys = x.tobytes(), y.tobytes()
+            diffs = [abs(p - q) for p, q in zip(xs, ys)]
+            return sum(diffs) / len(diffs), max(diffs)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def run_checks(f: Function, originals: dict, token: str, origin: str, uses_secret: bool, env: dict,
+               native_grain: bytes | None) -> None:
     cf = [("X-Origin-Verify", origin)]  # CloudFront's origin custom header
     auth = cf + [("Authorization", f"Bearer {token}")]
 
@@ -551,6 +583,20 @@ def run_checks(f: Function, originals: dict, token: str, origin: str, uses_secre
               uploaded and r.status == 200 and size is not None and size[0] == 120, repr(r))
     else:
         check("AVIF input (decoded in the isolated child process)", False, "no AVIF output to feed back")
+
+    # AV1 film grain: rav1d's NEON film-grain code reads its parameters at our header's offsets
+    r = get("photos/grain.avif", [("fm", "png")])
+    plain = get("photos/plain.avif", [("fm", "png")])
+    grain = pixel_diff(r.body, plain.body) if r.status == 200 and plain.status == 200 else None
+    check(f"film-grain AVIF: the grain is synthesized (mean/max diff to the same encode without grain {grain})",
+          grain is not None and 0.5 < grain[0] < 10, f"{r!r} / {plain!r}")
+    if native_grain is not None:
+        same = pixel_diff(r.body, native_grain) if r.status == 200 else None
+        check(f"film-grain AVIF: the arm64 package decodes it as the x86-64 binary does (mean/max diff {same})",
+              same is not None and same[0] < 0.05 and same[1] <= 2, repr(r))
+    else:
+        check("film-grain AVIF: compared with the x86-64 binary's decode", False,
+              "no native image-service-lambda to compare with (build the workspace first)")
 
     # watermark
     watermarks = sorted(os.listdir(os.path.join(REPO, "assets", "watermarks")))
