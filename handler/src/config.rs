@@ -2,7 +2,7 @@
 //! validated once at start-up with errors that name the variable.
 
 use crate::auth::signing::{self, SigningKey};
-use crate::auth::tokens::WriteTokens;
+use crate::auth::tokens::{OriginSecrets, WriteTokens};
 use crate::auth::SigningMode;
 use crate::params::WatermarkName;
 use std::collections::BTreeSet;
@@ -68,6 +68,15 @@ pub struct Config {
     pub max_operations: usize,
     /// Largest side any step may produce.
     pub max_output_dimension: u32,
+    /// Secrets Manager secret (name or ARN) holding the write tokens, signing keys and
+    /// origin secrets; read once at start and again when older than `secrets_ttl`.
+    pub secrets_id: Option<String>,
+    /// Age after which the secret is read again; zero: never.
+    pub secrets_ttl: Duration,
+    /// Accepted `X-Origin-Verify` values from the environment (the secret adds its own).
+    pub origin_secrets: OriginSecrets,
+    /// Refuse to start without any accepted origin value (deployed stages).
+    pub require_origin_secret: bool,
 }
 
 /// IMAGE_SERVICE_CORS_ORIGINS: which browser origins get CORS headers.
@@ -125,6 +134,9 @@ impl CorsOrigins {
     }
 }
 
+/// How long secrets read from Secrets Manager are used before they are read again.
+pub const DEFAULT_SECRETS_TTL_SECONDS: u64 = 300;
+
 /// The response limit of Lambda behind API Gateway is 6 MB of base64 body; this leaves
 /// room for the encoding and the headers.
 pub const LAMBDA_MAX_OUTPUT_BYTES: u64 = 4_500_000;
@@ -154,6 +166,10 @@ impl Default for Config {
             max_output_bytes: None,
             max_operations: 16,
             max_output_dimension: 16_384,
+            secrets_id: None,
+            secrets_ttl: Duration::from_secs(DEFAULT_SECRETS_TTL_SECONDS),
+            origin_secrets: OriginSecrets::default(),
+            require_origin_secret: false,
         }
     }
 }
@@ -271,6 +287,26 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "16384",
         "largest width or height any step may produce",
     ),
+    (
+        "IMAGE_SERVICE_SECRETS_ID",
+        "(none)",
+        "Secrets Manager secret (name or ARN) with `writeTokens`, `signingKeys`, `originSecret`, `previousOriginSecrets`; read once at start (start fails if it cannot be read), then again when older than the TTL",
+    ),
+    (
+        "IMAGE_SERVICE_SECRETS_TTL_SECONDS",
+        "300",
+        "age after which the secret is read again (a failed read keeps the last good values); 0 = never",
+    ),
+    (
+        "IMAGE_SERVICE_ORIGIN_SECRETS",
+        "(none)",
+        "accepted `X-Origin-Verify` values (16+ characters, comma-separated), added to the secret's; when any is configured, every request without one is a 403 `forbidden-origin`",
+    ),
+    (
+        "IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET",
+        "false",
+        "refuse to start without an origin secret (from the secret or the environment)",
+    ),
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
@@ -366,7 +402,19 @@ impl Config {
                 }
             };
         }
-        if c.signing == SigningMode::Required && c.signing_keys.is_empty() {
+        if let Some(v) = get("IMAGE_SERVICE_SECRETS_ID").filter(|v| !v.trim().is_empty()) {
+            c.secrets_id = Some(v.trim().to_string());
+        }
+        if let Some(v) = get("IMAGE_SERVICE_SECRETS_TTL_SECONDS") {
+            c.secrets_ttl = Duration::from_secs(parse_number::<u64>(
+                "IMAGE_SERVICE_SECRETS_TTL_SECONDS",
+                &v,
+                0,
+            )?);
+        }
+        // With a secret, the keys may come from it: checked once it has been read.
+        if c.signing == SigningMode::Required && c.signing_keys.is_empty() && c.secrets_id.is_none()
+        {
             return Err(
                 "IMAGE_SERVICE_SIGNING=required needs at least one key in IMAGE_SERVICE_SIGNING_KEYS"
                     .into(),
@@ -378,6 +426,16 @@ impl Config {
         if let Some(v) = get("IMAGE_SERVICE_WRITE_TOKENS") {
             c.write_tokens =
                 WriteTokens::parse(&v).map_err(|e| format!("IMAGE_SERVICE_WRITE_TOKENS: {e}"))?;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_ORIGIN_SECRETS") {
+            c.origin_secrets = OriginSecrets::parse(&v)
+                .map_err(|e| format!("IMAGE_SERVICE_ORIGIN_SECRETS: {e}"))?;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET") {
+            c.require_origin_secret = parse_bool("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET", &v)?;
+        }
+        if c.require_origin_secret && c.origin_secrets.is_empty() && c.secrets_id.is_none() {
+            return Err("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET=true needs an origin secret: IMAGE_SERVICE_ORIGIN_SECRETS, or originSecret in the IMAGE_SERVICE_SECRETS_ID secret".into());
         }
         if let Some(v) = get("IMAGE_SERVICE_LIST_REQUIRES_TOKEN") {
             c.list_requires_token = parse_bool("IMAGE_SERVICE_LIST_REQUIRES_TOKEN", &v)?;
@@ -500,6 +558,9 @@ mod tests {
             ("IMAGE_SERVICE_DEADLINE_MS", "5"),
             ("IMAGE_SERVICE_MAX_OPERATIONS", "0"),
             ("IMAGE_SERVICE_MAX_OUTPUT_DIMENSION", "70000"),
+            ("IMAGE_SERVICE_SECRETS_TTL_SECONDS", "-1"),
+            ("IMAGE_SERVICE_ORIGIN_SECRETS", "short"),
+            ("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET", "true"),
         ] {
             let e = from(&[(k, v)]).unwrap_err();
             assert!(e.contains(k), "{e}");
@@ -556,6 +617,37 @@ mod tests {
         // Secrets never show in Debug output (config is logged at start).
         let shown = format!("{c:?}");
         assert!(!shown.contains("0123456789abcdef") && !shown.contains("tok-aaaa"));
+    }
+
+    #[test]
+    fn reads_secrets_and_origin_settings() {
+        let c = from(&[]).unwrap();
+        assert_eq!(c.secrets_id, None);
+        assert_eq!(c.secrets_ttl, Duration::from_secs(300));
+        assert!(c.origin_secrets.is_empty() && !c.require_origin_secret);
+        let c = from(&[
+            ("IMAGE_SERVICE_SECRETS_ID", "image-service/dev"),
+            ("IMAGE_SERVICE_SECRETS_TTL_SECONDS", "0"),
+            (
+                "IMAGE_SERVICE_ORIGIN_SECRETS",
+                "origin-aaaaaaaaaaaaaaaa,origin-bbbbbbbbbbbbbbbb",
+            ),
+            ("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET", "true"),
+        ])
+        .unwrap();
+        assert_eq!(c.secrets_id.as_deref(), Some("image-service/dev"));
+        assert_eq!(c.secrets_ttl, Duration::ZERO);
+        assert!(c.origin_secrets.accepts("origin-bbbbbbbbbbbbbbbb"));
+        assert!(c.require_origin_secret);
+        assert!(!format!("{c:?}").contains("origin-aaaa"));
+        // With a secret, required signing keys and the origin secret may come from it.
+        let c = from(&[
+            ("IMAGE_SERVICE_SECRETS_ID", "image-service/dev"),
+            ("IMAGE_SERVICE_SIGNING", "required"),
+            ("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET", "true"),
+        ])
+        .unwrap();
+        assert!(c.signing_keys.is_empty() && c.origin_secrets.is_empty());
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub enum Error {
     #[error("{0}")]
     Unauthorized(String),
     /// The credential or signature was checked and refused (`invalid-token`,
-    /// `invalid-signature`, `expired`, `writes-disabled`, `origin-not-allowed`).
+    /// `invalid-signature`, `expired`, `writes-disabled`, `origin-not-allowed`,
+    /// `forbidden-origin`).
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
     #[error("{0}")]
@@ -197,6 +198,7 @@ mod tests {
             Error::bad_request("invalid-key", "m"),
             Error::Unauthorized("m".into()),
             Error::forbidden("invalid-signature", "m"),
+            Error::forbidden("forbidden-origin", "m"),
             Error::NotFound("m".into()),
             Error::MethodNotAllowed("m".into()),
             Error::AlreadyExists("m".into()),

@@ -14,6 +14,7 @@ pub mod ops;
 pub mod params;
 pub mod pipeline;
 pub mod samples;
+pub mod secrets;
 pub mod storage;
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Signed URLs, bearer tokens, CORS and the request limits, through `Router::oneshot`.
+//! Signed URLs, bearer tokens, the origin secret, CORS and the request limits, through
+//! `Router::oneshot`.
 //! URLs here are signed by two independent implementations of the scheme, the README's
 //! Python and JavaScript examples (tools/signing/), as well as by our own signer.
 
@@ -8,7 +9,7 @@ use axum::body::Body;
 use axum::http::Request;
 use common::*;
 use image_service::auth::signing::{parse_keys, sign};
-use image_service::auth::tokens::WriteTokens;
+use image_service::auth::tokens::{OriginSecrets, WriteTokens};
 use image_service::auth::SigningMode;
 use image_service::config::CorsOrigins;
 use image_service::storage::DynStore;
@@ -419,6 +420,90 @@ async fn cors_any_origin_answers_every_response_with_a_star() {
     let r = send(&f.app, preflight("https://any.example", "DELETE")).await;
     assert_eq!(r.status, 204);
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+}
+
+const ORIGIN_A: &str = "origin-current-0123456789";
+const ORIGIN_B: &str = "origin-previous-0123456789";
+
+fn with_origin_secret(mut req: Request<Body>, value: &str) -> Request<Body> {
+    req.headers_mut()
+        .insert("x-origin-verify", value.parse().unwrap());
+    req
+}
+
+#[tokio::test]
+async fn origin_secret_guards_every_route() {
+    let f = fixture(Config {
+        origin_secrets: OriginSecrets::parse(&format!("{ORIGIN_A},{ORIGIN_B}")).unwrap(),
+        cors_origins: CorsOrigins::List(vec!["https://cms.example.com".into()]),
+        write_tokens: WriteTokens::parse(TOKEN).unwrap(),
+        ..Config::default()
+    })
+    .await;
+    let requests = || {
+        vec![
+            ("health", get("/_/health"), 200),
+            ("original", get("/cat.png"), 200),
+            ("transform", get("/cat.png?w=8"), 200),
+            ("listing", with_token(get("/"), TOKEN), 200),
+            (
+                "preflight",
+                preflight("https://cms.example.com", "POST"),
+                204,
+            ),
+            (
+                "upload",
+                with_token(
+                    upload_request("/o", multipart(&[("data", Some("x.png"), &png(4, 4))])),
+                    TOKEN,
+                ),
+                200,
+            ),
+            (
+                "unknown route",
+                Request::put("/cat.png").body(Body::empty()).unwrap(),
+                405,
+            ),
+        ]
+    };
+    for (what, req, _) in requests() {
+        let r = send(&f.app, req).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (403, "forbidden-origin"),
+            "{what} without X-Origin-Verify"
+        );
+        assert_eq!(r.header("access-control-allow-origin"), None, "{what}");
+    }
+    for wrong in [
+        "origin-current-012345678",
+        "origin-current-01234567890",
+        "ORIGIN-CURRENT-0123456789",
+        "",
+    ] {
+        let r = send(&f.app, with_origin_secret(get("/_/health"), wrong)).await;
+        assert_eq!(
+            (r.status, r.error_code().as_str()),
+            (403, "forbidden-origin"),
+            "{wrong:?}"
+        );
+    }
+    // Both values work (rotation): the current one and the previous one.
+    for value in [ORIGIN_A, ORIGIN_B] {
+        for (what, req, status) in requests() {
+            let r = send(&f.app, with_origin_secret(req, value)).await;
+            assert_eq!(
+                r.status,
+                status,
+                "{what} with {value}: {:?}",
+                String::from_utf8_lossy(&r.body)
+            );
+        }
+        let _ = f.store.delete_many(&["o/x.png".to_string()]).await;
+    }
+    // Off when none is configured.
+    let f = fixture(Config::default()).await;
+    assert_eq!(send(&f.app, get("/_/health")).await.status, 200);
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ pub mod tokens;
 
 use crate::config::{Config, Route};
 use crate::error::{Error, Result};
+use crate::secrets::Secrets;
 use axum::http::{header, HeaderMap};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,10 +28,12 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Checks a GET's signature (over the raw `query`) when the configuration asks for one.
-/// Returns the expiry the signature carried (responses must not be cached past it).
+/// Checks a GET's signature (over the raw `query`) when the configuration asks for one,
+/// against the keys in force. Returns the expiry the signature carried (responses must
+/// not be cached past it).
 pub fn require_signature(
     config: &Config,
+    secrets: &Secrets,
     key: &str,
     query: &str,
     transformed: bool,
@@ -39,7 +42,7 @@ pub fn require_signature(
         return Ok(None);
     }
     let pairs = crate::http::query_pairs(query);
-    match signing::verify(&config.signing_keys, key, &pairs, now()) {
+    match signing::verify(&secrets.signing_keys, key, &pairs, now()) {
         Ok(v) => Ok(v.expires),
         Err(signing::Refusal::Invalid(message)) => Err(Error::forbidden(
             "invalid-signature",
@@ -61,19 +64,25 @@ pub fn needs_token(config: &Config, route: Route) -> bool {
     }
 }
 
-/// Checks the `Authorization: Bearer` credential of a management request.
-pub fn require_token(config: &Config, route: Route, headers: &HeaderMap) -> Result<()> {
+/// Checks the `Authorization: Bearer` credential of a management request against the
+/// tokens in force.
+pub fn require_token(
+    config: &Config,
+    secrets: &Secrets,
+    route: Route,
+    headers: &HeaderMap,
+) -> Result<()> {
     if !needs_token(config, route) {
         return Ok(());
     }
-    if config.write_tokens.is_empty() {
+    if secrets.write_tokens.is_empty() {
         if config.open_without_tokens {
             return Ok(());
         }
         return Err(Error::forbidden(
             "writes-disabled",
             format!(
-                "The '{}' route needs a bearer token, and this deployment has none configured (IMAGE_SERVICE_WRITE_TOKENS).",
+                "The '{}' route needs a bearer token, and this deployment has none configured (IMAGE_SERVICE_WRITE_TOKENS, or writeTokens in its secret).",
                 route.name()
             ),
         ));
@@ -87,7 +96,7 @@ pub fn require_token(config: &Config, route: Route, headers: &HeaderMap) -> Resu
             route.name()
         )));
     };
-    if config.write_tokens.accepts(token) {
+    if secrets.write_tokens.accepts(token) {
         Ok(())
     } else {
         Err(Error::forbidden(
@@ -110,6 +119,14 @@ mod tests {
         }
     }
 
+    fn check(c: &Config, route: Route, headers: &HeaderMap) -> Result<()> {
+        require_token(c, &Secrets::from_config(c), route, headers)
+    }
+
+    fn signature(c: &Config, key: &str, query: &str, transformed: bool) -> Result<Option<u64>> {
+        require_signature(c, &Secrets::from_config(c), key, query, transformed)
+    }
+
     fn with_auth(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
         h.insert(header::AUTHORIZATION, HeaderValue::from_str(v).unwrap());
@@ -121,31 +138,28 @@ mod tests {
         let c = config("tok-aaaaaaaaaaaaaaaa", false);
         let none = HeaderMap::new();
         for route in [Route::Upload, Route::Delete, Route::List] {
+            assert_eq!(check(&c, route, &none).unwrap_err().code(), "unauthorized");
             assert_eq!(
-                require_token(&c, route, &none).unwrap_err().code(),
-                "unauthorized"
-            );
-            assert_eq!(
-                require_token(&c, route, &with_auth("Bearer wrong-wrong-wrong"))
+                check(&c, route, &with_auth("Bearer wrong-wrong-wrong"))
                     .unwrap_err()
                     .code(),
                 "invalid-token"
             );
-            require_token(&c, route, &with_auth("Bearer tok-aaaaaaaaaaaaaaaa")).unwrap();
+            check(&c, route, &with_auth("Bearer tok-aaaaaaaaaaaaaaaa")).unwrap();
         }
-        require_token(&c, Route::Get, &none).unwrap();
+        check(&c, Route::Get, &none).unwrap();
         let c = Config {
             list_requires_token: false,
             ..c
         };
-        require_token(&c, Route::List, &none).unwrap();
+        check(&c, Route::List, &none).unwrap();
     }
 
     #[test]
     fn no_tokens_means_open_locally_and_closed_on_lambda() {
         let none = HeaderMap::new();
-        require_token(&config("", true), Route::Upload, &none).unwrap();
-        let e = require_token(&config("", false), Route::Upload, &none).unwrap_err();
+        check(&config("", true), Route::Upload, &none).unwrap();
+        let e = check(&config("", false), Route::Upload, &none).unwrap_err();
         assert_eq!((e.status().as_u16(), e.code()), (403, "writes-disabled"));
     }
 
@@ -154,27 +168,24 @@ mod tests {
         let keys = signing::parse_keys("k:0123456789abcdef").unwrap();
         let pairs = crate::http::query_pairs("w=10");
         let off = Config::default();
-        assert_eq!(
-            require_signature(&off, "a.jpg", "w=10", true).unwrap(),
-            None
-        );
+        assert_eq!(signature(&off, "a.jpg", "w=10", true).unwrap(), None);
         let on = Config {
             signing: SigningMode::Required,
             signing_keys: keys.clone(),
             ..Config::default()
         };
-        let e = require_signature(&on, "a.jpg", "w=10", true).unwrap_err();
+        let e = signature(&on, "a.jpg", "w=10", true).unwrap_err();
         assert_eq!((e.status().as_u16(), e.code()), (403, "invalid-signature"));
         // Originals only when configured.
-        require_signature(&on, "a.jpg", "", false).unwrap();
+        signature(&on, "a.jpg", "", false).unwrap();
         let originals = Config {
             sign_originals: true,
             ..on.clone()
         };
-        assert!(require_signature(&originals, "a.jpg", "", false).is_err());
+        assert!(signature(&originals, "a.jpg", "", false).is_err());
         let signed = signing::sign(&keys, "a.jpg", &pairs, Some(1)).unwrap();
         let query = signed.split_once('?').unwrap().1;
-        let e = require_signature(&on, "a.jpg", query, true).unwrap_err();
+        let e = signature(&on, "a.jpg", query, true).unwrap_err();
         assert_eq!(e.code(), "expired");
     }
 }

@@ -1,39 +1,47 @@
-//! Bearer tokens for the management routes (upload, delete, and the listing when
-//! configured). Tokens are compared by their SHA-256 digests in constant time, every
-//! configured token every time, so neither the length nor the position of a match
-//! shows in the timing; a token is never logged or printed (Debug is redacted).
+//! Shared secrets a caller presents: bearer tokens for the management routes (upload,
+//! delete, and the listing when configured) and the origin-verify values the CDN sends.
+//! Values are compared by their SHA-256 digests in constant time, every configured value
+//! every time, so neither the length nor the position of a match shows in the timing; a
+//! value is never logged or printed (Debug is redacted).
 
 use sha2::{Digest, Sha256};
 use std::fmt;
 use subtle::ConstantTimeEq;
 
-/// The configured tokens (IMAGE_SERVICE_WRITE_TOKENS), kept as digests.
-#[derive(Clone, Default)]
-pub struct WriteTokens {
+/// A set of accepted secret values, kept as digests.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretSet {
     digests: Vec<[u8; 32]>,
 }
 
-impl fmt::Debug for WriteTokens {
+/// The write tokens (IMAGE_SERVICE_WRITE_TOKENS or the secret's `writeTokens`).
+pub type WriteTokens = SecretSet;
+
+/// The accepted `X-Origin-Verify` values (IMAGE_SERVICE_ORIGIN_SECRETS, the secret's
+/// `originSecret` and `previousOriginSecrets`).
+pub type OriginSecrets = SecretSet;
+
+impl fmt::Debug for SecretSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "WriteTokens({} configured, <redacted>)",
+            "SecretSet({} configured, <redacted>)",
             self.digests.len()
         )
     }
 }
 
-/// Shortest token accepted, so that tokens cannot be guessed.
+/// Shortest value accepted, so that tokens and origin secrets cannot be guessed.
 pub const MIN_TOKEN_CHARS: usize = 16;
 
-fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+fn digest(value: &[u8]) -> [u8; 32] {
+    Sha256::digest(value).into()
 }
 
-impl WriteTokens {
-    /// Comma-separated tokens; each must be printable ASCII without spaces, at least
-    /// [`MIN_TOKEN_CHARS`] long (what an `Authorization` header can carry).
-    pub fn parse(value: &str) -> Result<WriteTokens, String> {
+impl SecretSet {
+    /// Comma-separated values; each must be printable ASCII without spaces, at least
+    /// [`MIN_TOKEN_CHARS`] long (what an HTTP header can carry).
+    pub fn parse(value: &str) -> Result<SecretSet, String> {
         let mut digests = Vec::new();
         for (i, token) in value
             .split(',')
@@ -43,27 +51,50 @@ impl WriteTokens {
         {
             if token.len() < MIN_TOKEN_CHARS {
                 return Err(format!(
-                    "token #{} is shorter than {MIN_TOKEN_CHARS} characters",
+                    "value #{} is shorter than {MIN_TOKEN_CHARS} characters",
                     i + 1
                 ));
             }
             if !token.bytes().all(|b| b.is_ascii_graphic()) {
                 return Err(format!(
-                    "token #{} has characters other than printable ASCII",
+                    "value #{} has characters other than printable ASCII",
                     i + 1
                 ));
             }
-            digests.push(digest(token));
+            let d = digest(token.as_bytes());
+            if !digests.contains(&d) {
+                digests.push(d);
+            }
         }
-        Ok(WriteTokens { digests })
+        Ok(SecretSet { digests })
     }
 
     pub fn is_empty(&self) -> bool {
         self.digests.is_empty()
     }
 
-    /// True when `presented` is one of the tokens.
+    pub fn len(&self) -> usize {
+        self.digests.len()
+    }
+
+    /// Every value of `self` and of `other`.
+    pub fn union(&self, other: &SecretSet) -> SecretSet {
+        let mut digests = self.digests.clone();
+        for d in &other.digests {
+            if !digests.contains(d) {
+                digests.push(*d);
+            }
+        }
+        SecretSet { digests }
+    }
+
+    /// True when `presented` is one of the values.
     pub fn accepts(&self, presented: &str) -> bool {
+        self.accepts_bytes(presented.as_bytes())
+    }
+
+    /// [`Self::accepts`] for raw header bytes.
+    pub fn accepts_bytes(&self, presented: &[u8]) -> bool {
         let d = digest(presented);
         let mut found = subtle::Choice::from(0);
         for known in &self.digests {
@@ -106,6 +137,19 @@ mod tests {
                 .contains("#2")
         );
         assert!(WriteTokens::parse(" , ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn union_keeps_every_value_once() {
+        let a = SecretSet::parse("origin-aaaaaaaaaaaaaaaa,origin-bbbbbbbbbbbbbbbb").unwrap();
+        let b = SecretSet::parse("origin-bbbbbbbbbbbbbbbb, origin-cccccccccccccccc").unwrap();
+        let u = a.union(&b);
+        assert_eq!(u.len(), 3);
+        for v in ["aaaa", "bbbb", "cccc"] {
+            assert!(u.accepts(&format!("origin-{v}{v}{v}{v}")), "{v}");
+        }
+        assert!(!u.accepts_bytes(b"origin-dddddddddddddddd"));
+        assert!(SecretSet::default().union(&SecretSet::default()).is_empty());
     }
 
     #[test]

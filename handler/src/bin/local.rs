@@ -1,6 +1,7 @@
 //! `image-service serve`: the router on a local address, over the filesystem store
 //! (default `fs:./data`, seeded with sample images when empty) or S3.
 
+use image_service::secrets::{Secrets, SharedSecrets};
 use image_service::{router, storage, AppState, Config};
 use std::process::ExitCode;
 
@@ -78,7 +79,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 }
 
 /// `image-service sign '<path?query>'`: one line, the signed path and query.
-fn sign(config: &Config, url: &str, expires: Option<u64>) -> ExitCode {
+fn sign(secrets: &Secrets, url: &str, expires: Option<u64>) -> ExitCode {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let key = match image_service::keys::key_from_path(path) {
         Ok(k) => k,
@@ -88,7 +89,7 @@ fn sign(config: &Config, url: &str, expires: Option<u64>) -> ExitCode {
         }
     };
     let pairs = image_service::http::query_pairs(query);
-    match image_service::auth::signing::sign(&config.signing_keys, &key, &pairs, expires) {
+    match image_service::auth::signing::sign(&secrets.signing_keys, &key, &pairs, expires) {
         Ok(signed) => {
             println!("{signed}");
             ExitCode::SUCCESS
@@ -131,13 +132,21 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // With IMAGE_SERVICE_SECRETS_ID, one read of the secret before anything else.
+    let secrets = match SharedSecrets::from_env(&config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("secrets error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if let Some(url) = &args.sign {
-        return sign(&config, url, args.expires);
+        return sign(&secrets.current(), url, args.expires);
     }
     // Local development: with no token configured the management routes stay open,
     // and the log says so.
     config.open_without_tokens = true;
-    if config.write_tokens.is_empty() {
+    if secrets.current().write_tokens.is_empty() {
         tracing::warn!(
             "NO WRITE TOKENS: uploads, deletes and the listing are open to anyone who can reach this server. Set IMAGE_SERVICE_WRITE_TOKENS before exposing it."
         );
@@ -176,7 +185,7 @@ async fn main() -> ExitCode {
         }
     };
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
-    let app = router(AppState::new(store, config.clone()));
+    let app = router(AppState::new(store, config.clone()).with_secrets(secrets));
     tracing::info!(store = %config.store, "image-service listening on http://{local}");
     // A line on stdout too, so scripts can wait for it.
     println!("listening on http://{local}");

@@ -28,7 +28,13 @@ pub async fn get_image(
     let query = uri.query().unwrap_or("");
     let mut params = Params::parse(query)?;
     let config = &state.config;
-    let expires = auth::require_signature(config, &key, query, !params.is_empty())?;
+    let expires = auth::require_signature(
+        config,
+        &state.secrets.current(),
+        &key,
+        query,
+        !params.is_empty(),
+    )?;
     let fresh = Freshness::new(&state, expires);
     if let Some(name) = &config.enforced_watermark {
         params.wm = Some(name.clone());

@@ -1,14 +1,17 @@
-//! The router: four routes plus the health check, thin handlers one file each.
+//! The router: four routes plus the health check, thin handlers one file each. Around
+//! them, outermost first: the origin check ([`origin`]), CORS.
 
 mod cors;
 mod delete;
 mod get;
 mod health;
 mod list;
+pub mod origin;
 mod upload;
 
 use crate::config::{Config, Route};
 use crate::error::{Error, Result};
+use crate::secrets::{Secrets, SharedSecrets};
 use crate::storage::DynStore;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -21,15 +24,26 @@ use std::time::SystemTime;
 #[derive(Clone)]
 pub struct AppState {
     pub store: DynStore,
+    /// Plain data, read at start.
     pub config: Arc<Config>,
+    /// Tokens, signing keys and origin values in force (they may rotate).
+    pub secrets: Arc<SharedSecrets>,
 }
 
 impl AppState {
+    /// The configuration's own credentials.
     pub fn new(store: DynStore, config: Config) -> AppState {
         AppState {
             store,
+            secrets: SharedSecrets::fixed(Secrets::from_config(&config)),
             config: Arc::new(config),
         }
+    }
+
+    /// Credentials from a secret ([`SharedSecrets::from_env`]).
+    pub fn with_secrets(mut self, secrets: Arc<SharedSecrets>) -> AppState {
+        self.secrets = secrets;
+        self
     }
 
     /// Refuses a route this deployment switched off, as if it were not deployed, and a
@@ -41,7 +55,7 @@ impl AppState {
                 route.name()
             )));
         }
-        crate::auth::require_token(&self.config, route, headers)
+        crate::auth::require_token(&self.config, &self.secrets.current(), route, headers)
     }
 }
 
@@ -74,6 +88,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cors::cors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            origin::verify_origin,
         ))
         .with_state(state)
 }
