@@ -77,6 +77,8 @@ pub struct Config {
     pub origin_secrets: OriginSecrets,
     /// Refuse to start without any accepted origin value (deployed stages).
     pub require_origin_secret: bool,
+    /// CloudWatch namespace of the per-request EMF line; none: no metrics line.
+    pub metrics_namespace: Option<String>,
 }
 
 /// IMAGE_SERVICE_CORS_ORIGINS: which browser origins get CORS headers.
@@ -170,6 +172,7 @@ impl Default for Config {
             secrets_ttl: Duration::from_secs(DEFAULT_SECRETS_TTL_SECONDS),
             origin_secrets: OriginSecrets::default(),
             require_origin_secret: false,
+            metrics_namespace: None,
         }
     }
 }
@@ -307,6 +310,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "false",
         "refuse to start without an origin secret (from the secret or the environment)",
     ),
+    (
+        "IMAGE_SERVICE_METRICS_NAMESPACE",
+        "(none)",
+        "CloudWatch namespace of the per-request metrics line (embedded metric format); unset: no metrics line",
+    ),
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
@@ -437,6 +445,17 @@ impl Config {
         if c.require_origin_secret && c.origin_secrets.is_empty() && c.secrets_id.is_none() {
             return Err("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET=true needs an origin secret: IMAGE_SERVICE_ORIGIN_SECRETS, or originSecret in the IMAGE_SERVICE_SECRETS_ID secret".into());
         }
+        if let Some(v) = get("IMAGE_SERVICE_METRICS_NAMESPACE").filter(|v| !v.is_empty()) {
+            let ok = v.len() <= 255
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b" .-_/#:".contains(&b));
+            if !ok {
+                return Err(format!(
+                    "IMAGE_SERVICE_METRICS_NAMESPACE={v:?}: expected up to 255 characters of A-Z a-z 0-9 . - _ / # : and space"
+                ));
+            }
+            c.metrics_namespace = Some(v);
+        }
         if let Some(v) = get("IMAGE_SERVICE_LIST_REQUIRES_TOKEN") {
             c.list_requires_token = parse_bool("IMAGE_SERVICE_LIST_REQUIRES_TOKEN", &v)?;
         }
@@ -561,6 +580,7 @@ mod tests {
             ("IMAGE_SERVICE_SECRETS_TTL_SECONDS", "-1"),
             ("IMAGE_SERVICE_ORIGIN_SECRETS", "short"),
             ("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET", "true"),
+            ("IMAGE_SERVICE_METRICS_NAMESPACE", "Image\nService"),
         ] {
             let e = from(&[(k, v)]).unwrap_err();
             assert!(e.contains(k), "{e}");
@@ -620,11 +640,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_secrets_and_origin_settings() {
+    fn reads_secrets_origin_and_metrics_settings() {
         let c = from(&[]).unwrap();
         assert_eq!(c.secrets_id, None);
         assert_eq!(c.secrets_ttl, Duration::from_secs(300));
         assert!(c.origin_secrets.is_empty() && !c.require_origin_secret);
+        assert_eq!(c.metrics_namespace, None);
         let c = from(&[
             ("IMAGE_SERVICE_SECRETS_ID", "image-service/dev"),
             ("IMAGE_SERVICE_SECRETS_TTL_SECONDS", "0"),
@@ -633,12 +654,14 @@ mod tests {
                 "origin-aaaaaaaaaaaaaaaa,origin-bbbbbbbbbbbbbbbb",
             ),
             ("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET", "true"),
+            ("IMAGE_SERVICE_METRICS_NAMESPACE", "ImageService/dev"),
         ])
         .unwrap();
         assert_eq!(c.secrets_id.as_deref(), Some("image-service/dev"));
         assert_eq!(c.secrets_ttl, Duration::ZERO);
         assert!(c.origin_secrets.accepts("origin-bbbbbbbbbbbbbbbb"));
         assert!(c.require_origin_secret);
+        assert_eq!(c.metrics_namespace.as_deref(), Some("ImageService/dev"));
         assert!(!format!("{c:?}").contains("origin-aaaa"));
         // With a secret, required signing keys and the origin secret may come from it.
         let c = from(&[

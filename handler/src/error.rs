@@ -137,6 +137,11 @@ impl Error {
     }
 }
 
+/// The `code` of an error response, left in the response's extensions for the request
+/// log and metrics (`http::observe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCode(pub &'static str);
+
 #[derive(Serialize)]
 pub struct ErrorBody {
     pub status: u16,
@@ -158,6 +163,7 @@ impl IntoResponse for Error {
             message: self.public_message(),
         };
         let mut response = (status, axum::Json(body)).into_response();
+        response.extensions_mut().insert(ErrorCode(self.code()));
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::codecs::{self, DecodeOptions, EncodeOptions, Frame, OutputFormat};
 use crate::error::{Error, Result};
+use crate::metrics::{Phase, PhaseTimes};
 use crate::ops::{self, Op, Operands};
 use crate::params::{Format, Params, StoreKey, WatermarkName};
 use image::DynamicImage;
@@ -170,29 +171,47 @@ pub fn render_with(
     limits: &Limits,
     sources: &OperandSources,
 ) -> Result<Rendered> {
+    render_timed(input, params, limits, sources, &mut PhaseTimes::default())
+}
+
+/// [`render_with`], adding the time spent decoding (the input and the operands),
+/// applying the operations and encoding to `phases`, also when it fails part way.
+pub fn render_timed(
+    input: &[u8],
+    params: &Params,
+    limits: &Limits,
+    sources: &OperandSources,
+    phases: &mut PhaseTimes,
+) -> Result<Rendered> {
     let started = Instant::now();
     validate(params, limits)?;
-    // The shrink hint needs the upright size; `decode` probes again and refuses
-    // over-limit headers itself, before any pixel buffer exists.
-    let upright = codecs::probe(input)?.oriented_size();
     let ops = ops::plan(params);
     let decode_limits = codecs::Limits::for_input(limits.max_input_pixels, limits.max_input_frames);
-    let decoded = codecs::decode(
-        input,
-        &DecodeOptions {
-            limits: decode_limits,
-            shrink_to: shrink_hint(&ops, upright),
-        },
-    )?;
-    let operands = decode_operands(sources, &decode_limits)?;
+    let (decoded, operands) = phases.measure(Phase::Decode, || -> Result<_> {
+        // The shrink hint needs the upright size; `decode` probes again and refuses
+        // over-limit headers itself, before any pixel buffer exists.
+        let upright = codecs::probe(input)?.oriented_size();
+        let decoded = codecs::decode(
+            input,
+            &DecodeOptions {
+                limits: decode_limits,
+                shrink_to: shrink_hint(&ops, upright),
+            },
+        )?;
+        let operands = decode_operands(sources, &decode_limits)?;
+        Ok((decoded, operands))
+    })?;
     let logical = (decoded.source_width, decoded.source_height);
     let delays: Vec<u32> = decoded.frames.iter().map(|f| f.delay_ms).collect();
     let mut images: Vec<DynamicImage> = decoded.frames.into_iter().map(|f| f.image).collect();
-    for (i, op) in ops.iter().enumerate() {
-        check_deadline(limits, started)?;
-        op.apply_with(&mut images, (i == 0).then_some(logical), &operands)?;
-        check_size(op.name(), &images, limits)?;
-    }
+    phases.measure(Phase::Operations, || -> Result<()> {
+        for (i, op) in ops.iter().enumerate() {
+            check_deadline(limits, started)?;
+            op.apply_with(&mut images, (i == 0).then_some(logical), &operands)?;
+            check_size(op.name(), &images, limits)?;
+        }
+        Ok(())
+    })?;
     check_deadline(limits, started)?;
     let frames: Vec<Frame> = images
         .into_iter()
@@ -200,16 +219,18 @@ pub fn render_with(
         .map(|(image, delay_ms)| Frame { image, delay_ms })
         .collect();
     let format = output_format(params, decoded.format);
-    let bytes = codecs::encode(
-        &frames,
-        decoded.loop_count,
-        &EncodeOptions {
-            format,
-            quality: params.q,
-            lossless: params.ll.unwrap_or(false),
-            palette: decoded.palette.as_deref(),
-        },
-    )?;
+    let bytes = phases.measure(Phase::Encode, || {
+        codecs::encode(
+            &frames,
+            decoded.loop_count,
+            &EncodeOptions {
+                format,
+                quality: params.q,
+                lossless: params.ll.unwrap_or(false),
+                palette: decoded.palette.as_deref(),
+            },
+        )
+    })?;
     Ok(Rendered {
         bytes,
         mime: format.mime(),
@@ -277,6 +298,30 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!((e.status().as_u16(), e.code()), (503, "timeout"));
+    }
+
+    #[test]
+    fn phases_are_timed_where_the_work_happens() {
+        let sources = OperandSources::default();
+        let mut phases = PhaseTimes::default();
+        let p = Params::parse("w=10&fm=webp").unwrap();
+        render_timed(&png(40, 30), &p, &limits(), &sources, &mut phases).unwrap();
+        for phase in [Phase::Decode, Phase::Operations, Phase::Encode] {
+            assert!(phases.get(phase).is_some(), "{phase:?}");
+        }
+        assert_eq!(phases.get(Phase::Store), None, "the caller reads the store");
+        // A failed decode still reports the time it took, and nothing after it.
+        let mut phases = PhaseTimes::default();
+        let e = render_timed(
+            b"\x89PNG\r\n\x1a\nbroken",
+            &p,
+            &limits(),
+            &sources,
+            &mut phases,
+        );
+        assert!(e.is_err());
+        assert!(phases.get(Phase::Decode).is_some());
+        assert_eq!(phases.get(Phase::Operations), None);
     }
 
     #[test]

@@ -7,7 +7,8 @@ mod common;
 
 use base64::Engine;
 use common::*;
-use image_service::Config;
+use image_service::auth::tokens::OriginSecrets;
+use image_service::{router, AppState, Config};
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, Service};
 use serde_json::Value;
@@ -21,11 +22,15 @@ fn ignore_stage() {
 }
 
 async fn invoke(app: &axum::Router, event_json: &str) -> Value {
+    invoke_as(app, event_json, Context::default()).await
+}
+
+async fn invoke_as(app: &axum::Router, event_json: &str, context: Context) -> Value {
     let payload: LambdaRequest =
         serde_json::from_str(event_json).expect("a valid API Gateway event");
     let mut adapter = Adapter::from(app.clone());
     let response = adapter
-        .call(LambdaEvent::new(payload, Context::default()))
+        .call(LambdaEvent::new(payload, context))
         .await
         .expect("the router never fails");
     serde_json::to_value(&response).unwrap()
@@ -94,9 +99,8 @@ async fn rest_api_round_trip_upload_get_transform_delete() {
     assert!(!dir.path().join("lambda/uploads/lambda.png").exists());
 }
 
-#[tokio::test]
-async fn http_api_v2_transformed_get() {
-    ignore_stage();
+/// A store holding the image the GET events name.
+fn store_with_the_event_image() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("lambda/uploads")).unwrap();
     std::fs::write(
@@ -104,6 +108,13 @@ async fn http_api_v2_transformed_get() {
         include_bytes!("events/lambda.png"),
     )
     .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn http_api_v2_transformed_get() {
+    ignore_stage();
+    let dir = store_with_the_event_image();
     let app = app_with(fs_store(dir.path()), Config::default());
     let r = invoke(&app, include_str!("events/http_v2_get_transformed.json")).await;
     assert_eq!(r["statusCode"], 200, "{r}");
@@ -111,4 +122,49 @@ async fn http_api_v2_transformed_get() {
     assert_eq!(header(&r, "content-type"), Some("image/webp"));
     let img = decode(&body_bytes(&r));
     assert_eq!(img.width(), 2);
+}
+
+/// On Lambda the log line carries Lambda's request id, and the origin header CloudFront
+/// adds reaches the check through API Gateway's `multiValueHeaders`.
+#[tokio::test]
+async fn lambda_request_id_is_logged_and_the_origin_header_is_checked() {
+    ignore_stage();
+    let dir = store_with_the_event_image();
+    let origin = "origin-cloudfront-0123456789";
+    let (sink, lines) = capture();
+    let app = router(
+        AppState::new(
+            fs_store(dir.path()),
+            Config {
+                origin_secrets: OriginSecrets::parse(origin).unwrap(),
+                ..Config::default()
+            },
+        )
+        .with_log_sink(sink),
+    );
+    let mut context = Context::default();
+    context.request_id = "8f5a2c1e-lambda-request-id".into();
+    let event = include_str!("events/rest_v1_get_transformed.json");
+    let r = invoke_as(&app, event, context.clone()).await;
+    assert_eq!(r["statusCode"], 403, "{r}");
+    let j: Value = serde_json::from_slice(&body_bytes(&r)).unwrap();
+    assert_eq!(j["code"], "forbidden-origin");
+
+    let mut with_header: Value = serde_json::from_str(event).unwrap();
+    with_header["headers"]["X-Origin-Verify"] = origin.into();
+    with_header["multiValueHeaders"]["X-Origin-Verify"] = serde_json::json!([origin]);
+    let r = invoke_as(&app, &with_header.to_string(), context).await;
+    assert_eq!(r["statusCode"], 200, "{r}");
+    assert!(header(&r, "server-timing").is_some_and(|t| t.contains("encode;dur=")));
+
+    let lines = lines.lock().unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for (line, status) in lines.iter().zip([403, 200]) {
+        let log: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(log["request_id"], "8f5a2c1e-lambda-request-id");
+        assert_eq!(
+            (log["route"].as_str(), log["status"].as_u64()),
+            (Some("transform"), Some(status))
+        );
+    }
 }

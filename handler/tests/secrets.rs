@@ -106,7 +106,9 @@ async fn fixture(config: Config, client: Client) -> Fixture {
         .put_if_absent("cat.png", png(8, 8).into(), "image/png")
         .await
         .unwrap();
-    let app = router(AppState::new(store, config).with_secrets(secrets.clone()));
+    let app = router(quiet(
+        AppState::new(store, config).with_secrets(secrets.clone()),
+    ));
     Fixture {
         _dir: dir,
         app,
@@ -429,7 +431,24 @@ async fn the_binaries_read_the_secret_before_serving() {
         http_status(&addr, "/_/health", None),
         http_status(&addr, "/_/health", Some(ORIGIN_1)),
     );
+    // The request log lines are on stdout, one JSON object each.
+    let mut logged = Vec::new();
+    line.clear();
+    while logged.len() < 2 && stdout.read_line(&mut line).unwrap() > 0 {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(line.trim()) {
+            if v["msg"] == "request" {
+                logged.push(v);
+            }
+        }
+        line.clear();
+    }
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(statuses, (403, 200));
+    assert_eq!(logged.len(), 2);
+    assert_eq!(
+        (logged[0]["route"].as_str(), logged[0]["code"].as_str()),
+        (Some("health"), Some("forbidden-origin"))
+    );
+    assert_eq!(logged[1]["status"], 200);
 }

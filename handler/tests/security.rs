@@ -45,7 +45,7 @@ async fn fixture(config: Config) -> Fixture {
             .await
             .unwrap();
     }
-    let app = router(AppState::new(store.clone(), config));
+    let app = router(quiet(AppState::new(store.clone(), config)));
     Fixture {
         _dir: dir,
         store,

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 /// How long a browser may cache a preflight answer (seconds).
 const PREFLIGHT_MAX_AGE: &str = "600";
 const ALLOWED_HEADERS: &str = "Authorization, Content-Type, If-None-Match, If-Modified-Since";
-const EXPOSED_HEADERS: &str = "ETag, Content-Length, X-Next-Continuation-Token";
+const EXPOSED_HEADERS: &str = "ETag, Content-Length, X-Next-Continuation-Token, Server-Timing";
 
 pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let origins = &state.config.cors_origins;

@@ -1,7 +1,9 @@
+use super::observe::{asks_for_transform, ImageWork};
 use super::{http_date, not_modified, quoted, AppState};
 use crate::auth;
 use crate::config::Route;
 use crate::error::{Error, Result};
+use crate::metrics::{Phase, PhaseTimes};
 use crate::ops::{self, Op, OperandKey};
 use crate::params::{Params, WatermarkName};
 use crate::pipeline::{self, Limits, OperandSources};
@@ -10,23 +12,38 @@ use crate::{codecs, keys};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// `GET /{key}` and `HEAD /{key}`: the original bytes, or with parameters the
 /// transformed image. The signature (when required), the parameters and the limits
-/// are checked before the store is touched, so a bad request costs nothing.
-pub async fn get_image(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
+/// are checked before the store is touched, so a bad request costs nothing. The
+/// response, error or not, carries what the request cost ([`ImageWork`]).
+pub async fn get_image(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    let mut work = ImageWork {
+        transformed: asks_for_transform(uri.query().unwrap_or("")),
+        phases: PhaseTimes::default(),
+    };
+    let mut response = serve(&state, &uri, &headers, &mut work)
+        .await
+        .unwrap_or_else(IntoResponse::into_response);
+    response.extensions_mut().insert(work);
+    response
+}
+
+async fn serve(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    work: &mut ImageWork,
 ) -> Result<Response> {
     let started = tokio::time::Instant::now();
-    state.require(Route::Get, &headers)?;
+    state.require(Route::Get, headers)?;
     let key = keys::key_from_path(uri.path())?;
     let query = uri.query().unwrap_or("");
     let mut params = Params::parse(query)?;
+    work.transformed = !params.is_empty();
     let config = &state.config;
     let expires = auth::require_signature(
         config,
@@ -35,7 +52,7 @@ pub async fn get_image(
         query,
         !params.is_empty(),
     )?;
-    let fresh = Freshness::new(&state, expires);
+    let fresh = Freshness::new(state, expires);
     if let Some(name) = &config.enforced_watermark {
         params.wm = Some(name.clone());
     }
@@ -48,12 +65,15 @@ pub async fn get_image(
         deadline: Some(deadline.into_std()),
     };
     pipeline::validate(&params, &limits)?;
-    let original = state.store.get(&key, config.max_input_bytes).await?;
+    let read = tokio::time::Instant::now();
+    let original = state.store.get(&key, config.max_input_bytes).await;
+    work.phases.add(Phase::Store, read.elapsed());
+    let original = original?;
     let meta = original.meta;
 
     if params.is_empty() {
         let etag = meta.etag.clone();
-        if not_modified(&headers, &etag, meta.last_modified) {
+        if not_modified(headers, &etag, meta.last_modified) {
             return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
         }
         check_output_size(
@@ -73,25 +93,35 @@ pub async fn get_image(
         ));
     }
 
-    let (sources, operand_etags) = load_operands(&state, &params).await?;
+    let read = tokio::time::Instant::now();
+    let operands = load_operands(state, &params).await;
+    work.phases.add(Phase::Store, read.elapsed());
+    let (sources, operand_etags) = operands?;
     // The variant's ETag is known before any pixel work, so revalidation is free. It
     // covers the operand images too: replacing one changes the variant.
     let etag = variant_etag(
         &meta.etag,
         &format!("{}\n{operand_etags}", params.canonical()),
     );
-    if not_modified(&headers, &etag, meta.last_modified) {
+    if not_modified(headers, &etag, meta.last_modified) {
         return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
     }
     let input = original.bytes;
     // The pipeline stops itself at the deadline between steps; the timeout answers the
     // client on time even when one step runs past it.
     let task = tokio::task::spawn_blocking(move || {
-        pipeline::render_with(&input, &params, &limits, &sources)
+        let mut phases = PhaseTimes::default();
+        let rendered = pipeline::render_timed(&input, &params, &limits, &sources, &mut phases);
+        (rendered, phases)
     });
     let rendered = match tokio::time::timeout_at(deadline, task).await {
         Err(_) => return Err(pipeline::deadline_error(config.deadline)),
-        Ok(joined) => joined.map_err(|e| Error::Internal(format!("image task failed: {e}")))??,
+        Ok(joined) => {
+            let (rendered, phases) =
+                joined.map_err(|e| Error::Internal(format!("image task failed: {e}")))?;
+            work.phases.merge(&phases);
+            rendered?
+        }
     };
     check_output_size(config.max_output_bytes, rendered.bytes.len(), "The result")?;
     Ok(image_response(

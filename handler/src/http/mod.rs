@@ -1,16 +1,19 @@
 //! The router: four routes plus the health check, thin handlers one file each. Around
-//! them, outermost first: the origin check ([`origin`]), CORS.
+//! them, outermost first: the request log and metrics ([`observe`]), the origin check
+//! ([`origin`]), CORS.
 
 mod cors;
 mod delete;
 mod get;
 mod health;
 mod list;
+pub mod observe;
 pub mod origin;
 mod upload;
 
 use crate::config::{Config, Route};
 use crate::error::{Error, Result};
+use crate::metrics::{LineSink, Observer};
 use crate::secrets::{Secrets, SharedSecrets};
 use crate::storage::DynStore;
 use axum::extract::DefaultBodyLimit;
@@ -28,14 +31,17 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Tokens, signing keys and origin values in force (they may rotate).
     pub secrets: Arc<SharedSecrets>,
+    /// Where each request's log line (and metrics line) goes.
+    pub observer: Arc<Observer>,
 }
 
 impl AppState {
-    /// The configuration's own credentials.
+    /// The configuration's own credentials, lines to stdout.
     pub fn new(store: DynStore, config: Config) -> AppState {
         AppState {
             store,
             secrets: SharedSecrets::fixed(Secrets::from_config(&config)),
+            observer: Arc::new(Observer::stdout(config.metrics_namespace.clone())),
             config: Arc::new(config),
         }
     }
@@ -43,6 +49,12 @@ impl AppState {
     /// Credentials from a secret ([`SharedSecrets::from_env`]).
     pub fn with_secrets(mut self, secrets: Arc<SharedSecrets>) -> AppState {
         self.secrets = secrets;
+        self
+    }
+
+    /// The log and metrics lines go to `sink` instead of stdout.
+    pub fn with_log_sink(mut self, sink: LineSink) -> AppState {
+        self.observer = Arc::new(Observer::new(self.config.metrics_namespace.clone(), sink));
         self
     }
 
@@ -92,6 +104,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             origin::verify_origin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
         ))
         .with_state(state)
 }

@@ -5,10 +5,11 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use axum::Router;
 use http_body_util::BodyExt;
+use image_service::metrics::LineSink;
 use image_service::storage::fs::FsStore;
 use image_service::storage::DynStore;
 use image_service::{router, AppState, Config};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 pub const BOUNDARY: &str = "----image-service-test-boundary";
@@ -98,7 +99,21 @@ pub fn fs_store(dir: &std::path::Path) -> DynStore {
 /// management routes stay open (tests of the token checks build their own).
 pub fn app_with(store: DynStore, mut config: Config) -> Router {
     config.open_without_tokens = true;
-    router(AppState::new(store, config))
+    router(quiet(AppState::new(store, config)))
+}
+
+/// The request log lines through `println!`, which the test harness captures (the
+/// service writes to stdout directly, which it would not).
+pub fn quiet(state: AppState) -> AppState {
+    state.with_log_sink(Arc::new(|line: &str| println!("{line}")))
+}
+
+/// A sink that keeps every line, and the lines it kept.
+pub fn capture() -> (LineSink, Arc<Mutex<Vec<String>>>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let kept = lines.clone();
+    let sink: LineSink = Arc::new(move |line: &str| kept.lock().unwrap().push(line.to_string()));
+    (sink, lines)
 }
 
 /// A small PNG made in code: `w`×`h` RGB gradient.
