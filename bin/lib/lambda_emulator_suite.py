@@ -232,6 +232,8 @@ class Answer:
     def __repr__(self) -> str:
         if self.outcome.kind != "response":
             return f"<{self.outcome.kind}: {self.outcome.body[:300]!r}>"
+        if self.base64:
+            return f"<{self.status} {self.headers.get('content-type')}, {len(self.body)} bytes>"
         return f"<{self.status} {self.headers.get('content-type')} {self.body[:200]!r}>"
 
 
