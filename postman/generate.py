@@ -23,6 +23,7 @@ FIXTURES = os.path.join(HERE, "fixtures")
 # name is the file's own name).
 SINGLE = "postman-fixture.png"  # the environments' `filename`
 SEVERAL = ["several-1.jpg", "several-2.gif"]
+OTHER_BYTES_DIR = "other-bytes"  # fixtures/other-bytes/<SINGLE>: same name, other bytes
 NOT_IMAGE = "notes.txt"
 
 
@@ -273,6 +274,16 @@ pm.test('Content-Type image/gif and the uploaded size', () => {{
     pm.expect(pm.response.stream.length).to.eql({size(SEVERAL[1])});
 }});
 """
+    retry_tests = f"""{status_is(200)}
+{JSON_CT}
+pm.test('a retry with the same bytes answers as the first upload', () => {{
+    const body = pm.response.json();
+    pm.expect(body).to.include({{ status: 200, code: 'success', message: 'Images uploaded successfully!' }});
+    pm.expect(body.ETags).to.be.an('array').with.lengthOf(1);
+    pm.expect(body.ETags[0].link).to.eql(pm.variables.get('uploadedLink'));
+    pm.expect('"' + body.ETags[0].ETag + '"').to.eql(pm.variables.get('originalEtag'));
+}});
+"""
     conflict = f"""{error_is("already-exists", 409)}
 pm.test('names the existing file', () => pm.expect(pm.response.json().message).to.include(pm.variables.get('filename')));
 """
@@ -312,7 +323,11 @@ pm.request.body.update({ mode: 'raw', raw: head + 'x'.repeat(limit + 1024) + tai
             ),
             request("Upload several", "POST", "{{baseUrl}}/{{runPath}}/several", several_tests, body=files_body(SEVERAL)),
             request("Get one of several", "GET", "{{baseUrl}}/{{runPath}}/several/" + SEVERAL[1], get_several),
-            request("Upload existing name 409", "POST", "{{baseUrl}}/{{runPath}}", conflict, body=files_body([SINGLE])),
+            request("Upload again, same bytes 200", "POST", "{{baseUrl}}/{{runPath}}", retry_tests, body=files_body([SINGLE])),
+            request(
+                "Upload existing name, other bytes 409", "POST", "{{baseUrl}}/{{runPath}}", conflict,
+                body=files_body([f"{OTHER_BYTES_DIR}/{SINGLE}"]),
+            ),
             request(
                 "Upload over the limit 413", "POST", "{{baseUrl}}/{{runPath}}/big",
                 error_is("payload-too-large", 413), pre=big_pre, body={"mode": "raw", "raw": ""},

@@ -13,6 +13,13 @@ use crate::ops::{self, Op, Operands};
 use crate::params::{Format, Params, StoreKey, WatermarkName};
 use image::DynamicImage;
 
+/// The version of what `render` produces, part of every variant's ETag. Bump it in the
+/// same commit as any change that alters output bytes (an encoder, an operation, the
+/// order), together with the golden files (`IMAGE_SERVICE_UPDATE_GOLDEN=1`), so caches
+/// and clients holding the old bytes revalidate to the new ones. The crate version is
+/// not used: it does not move when the output does.
+pub const RENDER_VERSION: u32 = 2;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_input_pixels: u64,

@@ -29,8 +29,15 @@ fn fixture_with(config: Config) -> Fixture {
 
 async fn seeded() -> Fixture {
     let f = fixture_with(Config::default());
-    let r = send(
-        &f.app,
+    let r = upload_samples(&f.app).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    f
+}
+
+/// Uploads the two samples `cat.jpg` and `bug.png` to the root.
+async fn upload_samples(app: &axum::Router) -> TestResponse {
+    send(
+        app,
         upload_request(
             "/",
             multipart(&[
@@ -39,9 +46,7 @@ async fn seeded() -> Fixture {
             ]),
         ),
     )
-    .await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    f
+    .await
 }
 
 #[tokio::test]
@@ -724,4 +729,148 @@ async fn unsupported_colourspace_is_400_before_the_store_is_read() {
     assert_eq!(r.status, 400);
     assert_eq!(r.error_code(), "invalid-parameter");
     assert!(r.json()["message"].as_str().unwrap().contains("'tc'"));
+}
+
+#[tokio::test]
+async fn upload_retry_with_the_same_bytes_is_200_and_rewrites_nothing() {
+    let f = seeded().await;
+    let before = std::fs::metadata(f.root.join("cat.jpg"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let r = upload_samples(&f.app).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let j = r.json();
+    assert_eq!(j["code"], "success");
+    assert_eq!(j["message"], "Images uploaded successfully!");
+    let etags = j["ETags"].as_array().unwrap();
+    assert_eq!(etags.len(), 2);
+    assert_eq!(etags[0]["link"], "http://images.test/cat.jpg");
+    let original = send(&f.app, get("/cat.jpg")).await;
+    assert_eq!(
+        original.header("etag"),
+        Some(format!("\"{}\"", etags[0]["ETag"].as_str().unwrap()).as_str())
+    );
+    let after = std::fs::metadata(f.root.join("cat.jpg"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after, "the stored file is not rewritten");
+    // Other bytes under a stored name stay a conflict (upload_conflict_is_409_and_writes_nothing).
+    let r = send(
+        &f.app,
+        upload_request("/", multipart(&[("data", Some("bug.png"), &png(3, 3))])),
+    )
+    .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(
+        std::fs::read(f.root.join("bug.png")).unwrap(),
+        sample("blackbug.png")
+    );
+}
+
+#[tokio::test]
+async fn variants_revalidate_by_etag_only() {
+    let f = seeded().await;
+    let far = "Fri, 01 Jan 2100 00:00:00 GMT";
+    let original = send(&f.app, get("/cat.jpg")).await;
+    let lm = original.header("last-modified").unwrap().to_string();
+    for since in [lm.as_str(), far] {
+        let r = send(
+            &f.app,
+            Request::get("/cat.jpg")
+                .header("if-modified-since", since)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 304, "the original's own date");
+        let r = send(
+            &f.app,
+            Request::get("/cat.jpg?w=40")
+                .header("if-modified-since", since)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "a variant is not dated by its original");
+        assert!(!r.body.is_empty());
+    }
+    let etag = send(&f.app, get("/cat.jpg?w=40"))
+        .await
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let r = send(
+        &f.app,
+        Request::get("/cat.jpg?w=40")
+            .header("if-none-match", &etag)
+            .header("if-modified-since", "Mon, 01 Jan 2001 00:00:00 GMT")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 304);
+}
+
+/// Replacing a watermark file's bytes (same name) changes the ETag of every variant
+/// that uses it, by `wm=` or enforced, so caches fetch the new marks.
+#[tokio::test]
+async fn variant_etag_follows_the_watermark_file() {
+    let marks = tempfile::tempdir().unwrap();
+    let mark = marks.path().join("mark.png");
+    std::fs::write(&mark, png(16, 16)).unwrap();
+    let dir = marks.path().display().to_string();
+    let enforced = Config::from_lookup(|k| match k {
+        "IMAGE_SERVICE_WATERMARKS_DIR" => Some(dir.clone()),
+        "IMAGE_SERVICE_WATERMARK" => Some("mark.png".into()),
+        _ => None,
+    })
+    .unwrap();
+    let by_name = Config {
+        watermarks_dir: marks.path().to_path_buf(),
+        ..Default::default()
+    };
+    let (a, b) = (fixture_with(by_name), fixture_with(enforced));
+    for f in [&a, &b] {
+        let r = send(
+            &f.app,
+            upload_request(
+                "/",
+                multipart(&[("data", Some("cat.jpg"), sample("progressive_3.jpg"))]),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    }
+    let etags = || async {
+        let by_name = send(&a.app, get("/cat.jpg?wm=mark.png&fm=png")).await;
+        assert_eq!(
+            by_name.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&by_name.body)
+        );
+        let enforced = send(&b.app, get("/cat.jpg")).await;
+        assert_eq!(enforced.status, 200);
+        (
+            by_name.header("etag").unwrap().to_string(),
+            enforced.header("etag").unwrap().to_string(),
+        )
+    };
+    let before = etags().await;
+    assert_eq!(before, etags().await, "stable while the file is unchanged");
+    std::fs::write(&mark, png(17, 16)).unwrap();
+    let after = etags().await;
+    assert_ne!(before.0, after.0, "wm= variant");
+    assert_ne!(before.1, after.1, "enforced watermark");
+    let r = send(
+        &a.app,
+        Request::get("/cat.jpg?wm=mark.png&fm=png")
+            .header("if-none-match", &before.0)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "the old ETag no longer revalidates");
 }

@@ -84,6 +84,9 @@ contract!(
     delete_many_removes_and_tolerates_missing,
     delete_many_in_batches_over_a_thousand,
     http_upload_race_has_one_winner,
+    existing_if_same_tells_a_retry_from_a_conflict,
+    http_retry_of_an_interrupted_upload_succeeds,
+    http_concurrent_identical_uploads_all_succeed,
 );
 
 /// Every key under `prefix`, in one page.
@@ -318,5 +321,159 @@ async fn http_upload_race_has_one_winner(store: DynStore) {
         2,
         "{:?}",
         left.iter().map(|o| &o.key).collect::<Vec<_>>()
+    );
+}
+
+async fn existing_if_same_tells_a_retry_from_a_conflict(store: DynStore) {
+    let bytes = Bytes::from(png(6, 6));
+    let meta = store
+        .put_if_absent("same/a.png", bytes.clone(), "image/png")
+        .await
+        .unwrap();
+    let same = store
+        .existing_if_same("same/a.png", &bytes)
+        .await
+        .unwrap()
+        .expect("identical bytes are the stored object");
+    assert_eq!((same.key.as_str(), same.size), ("same/a.png", meta.size));
+    assert_eq!(same.etag, store.head("same/a.png").await.unwrap().etag);
+    // Other bytes: of another size, and of the same size.
+    let mut flipped = bytes.to_vec();
+    *flipped.last_mut().unwrap() ^= 1;
+    for other in [png(7, 6), flipped, Vec::new()] {
+        assert_eq!(
+            store.existing_if_same("same/a.png", &other).await.unwrap(),
+            None
+        );
+    }
+    assert_eq!(
+        store
+            .existing_if_same("same/none.png", &bytes)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.get("same/a.png", 1 << 20).await.unwrap().bytes, bytes);
+}
+
+/// A three-file upload cut after its first file was stored (a crash, a gateway
+/// timeout): the client's retry of the same bytes succeeds as a first upload would;
+/// the same names with other bytes stay a 409 that overwrites and writes nothing.
+async fn http_retry_of_an_interrupted_upload_succeeds(store: DynStore) {
+    let app = app_with(store.clone(), Config::default());
+    let files: Vec<(String, Vec<u8>)> = (0..3)
+        .map(|i| (format!("{i}.png"), png(10 + i, 10)))
+        .collect();
+    let parts: Vec<(&str, Option<&str>, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| ("data", Some(name.as_str()), &bytes[..]))
+        .collect();
+    // The interrupted attempt got as far as the first file.
+    let first = store
+        .put_if_absent("retry/0.png", Bytes::from(files[0].1.clone()), "image/png")
+        .await
+        .unwrap();
+
+    let r = send(&app, upload_request("/retry", multipart(&parts))).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let j = r.json();
+    assert_eq!(
+        (j["status"].as_u64(), j["code"].as_str()),
+        (Some(200), Some("success"))
+    );
+    let etags = j["ETags"].as_array().unwrap();
+    assert_eq!(etags.len(), 3, "{j}");
+    for ((name, bytes), entry) in files.iter().zip(etags) {
+        assert!(entry["link"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/retry/{name}")));
+        let head = store.head(&format!("retry/{name}")).await.unwrap();
+        assert_eq!(entry["ETag"].as_str(), Some(head.etag.as_str()));
+        let stored = store.get(&format!("retry/{name}"), 1 << 20).await.unwrap();
+        assert_eq!(stored.bytes.as_ref(), &bytes[..]);
+    }
+    assert_eq!(
+        etags[0]["ETag"].as_str(),
+        Some(first.etag.as_str()),
+        "not rewritten"
+    );
+
+    // The whole upload again: still 200, the same answer.
+    let again = send(&app, upload_request("/retry", multipart(&parts))).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json(), j);
+
+    // Other bytes under one of the names (with a new name beside it): 409, nothing
+    // overwritten, the new name not written.
+    let other = png(40, 40);
+    let r = send(
+        &app,
+        upload_request(
+            "/retry",
+            multipart(&[
+                ("data", Some("3.png"), &files[2].1),
+                ("data", Some("1.png"), &other),
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.error_code(), "already-exists");
+    let msg = r.json()["message"].as_str().unwrap().to_string();
+    assert!(msg.contains("1.png") && !msg.contains("3.png"), "{msg}");
+    assert_eq!(
+        store
+            .get("retry/1.png", 1 << 20)
+            .await
+            .unwrap()
+            .bytes
+            .as_ref(),
+        &files[1].1[..]
+    );
+    assert_eq!(
+        keys_under(&store, "retry/").await,
+        ["retry/0.png", "retry/1.png", "retry/2.png"]
+    );
+}
+
+/// Retries that overlap (the client gave up on a slow first attempt) all succeed: the
+/// losers of the create-only write find their very bytes stored.
+async fn http_concurrent_identical_uploads_all_succeed(store: DynStore) {
+    let app = Arc::new(app_with(store.clone(), Config::default()));
+    let body = png(33, 12);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (app, body) = (app.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            send(
+                &app,
+                upload_request("/same", multipart(&[("data", Some("one.png"), &body)])),
+            )
+            .await
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        answers.push(r.json());
+    }
+    let head = store.head("same/one.png").await.unwrap();
+    for j in &answers {
+        assert_eq!(
+            j["ETags"][0]["ETag"].as_str(),
+            Some(head.etag.as_str()),
+            "{j}"
+        );
+    }
+    assert_eq!(
+        store
+            .get("same/one.png", 1 << 20)
+            .await
+            .unwrap()
+            .bytes
+            .as_ref(),
+        &body[..]
     );
 }

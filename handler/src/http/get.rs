@@ -73,7 +73,7 @@ async fn serve(
 
     if params.is_empty() {
         let etag = meta.etag.clone();
-        if not_modified(headers, &etag, meta.last_modified) {
+        if not_modified(headers, &etag, Some(meta.last_modified)) {
             return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
         }
         check_output_size(
@@ -98,12 +98,15 @@ async fn serve(
     work.phases.add(Phase::Store, read.elapsed());
     let (sources, operand_etags) = operands?;
     // The variant's ETag is known before any pixel work, so revalidation is free. It
-    // covers the operand images too: replacing one changes the variant.
+    // covers the operand images and watermark files too: replacing one changes the
+    // variant. Only If-None-Match revalidates a variant; If-Modified-Since is ignored
+    // (`None`): the original's date says nothing about a changed operand, watermark
+    // file or render version, so a date match could keep stale bytes alive.
     let etag = variant_etag(
         &meta.etag,
         &format!("{}\n{operand_etags}", params.canonical()),
     );
-    if not_modified(headers, &etag, meta.last_modified) {
+    if not_modified(headers, &etag, None) {
         return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
     }
     let input = original.bytes;
@@ -136,7 +139,8 @@ async fn serve(
 /// Fetches the images `bo`, `jc` and `wm` name: store keys under the same rules and
 /// byte limit as the original (a missing one is a 404 naming it and its parameter),
 /// watermarks from the watermark folder (an unknown one is a 404 listing those there).
-/// Returns them with the operands' ETags joined, for the variant ETag.
+/// Returns them with the operands' ETags (and a hash of each watermark file's bytes)
+/// joined, for the variant ETag.
 async fn load_operands(state: &AppState, params: &Params) -> Result<(OperandSources, String)> {
     let mut sources = OperandSources::default();
     let mut etags = String::new();
@@ -189,6 +193,7 @@ async fn load_operands(state: &AppState, params: &Params) -> Result<(OperandSour
                         return Err(Error::Internal(format!("reading watermark {name}: {e}")))
                     }
                 };
+                etags.push_str(&format!("wm:{name}:{}:{}\n", bytes.len(), fnv1a(&[&bytes])));
                 sources.watermarks.insert(name.clone(), bytes);
             }
         }
@@ -215,23 +220,36 @@ async fn available_watermarks(dir: &std::path::Path) -> String {
     }
 }
 
-/// FNV-1a over the source ETag, the canonical parameters and the service version:
-/// stable across processes and deployments of one version.
+/// FNV-1a over the source ETag, the canonical parameters (with the operands' ETags)
+/// and [`RENDER_VERSION`](pipeline::RENDER_VERSION): stable across processes and
+/// deployments, new when the rendering changes.
 pub fn variant_etag(source_etag: &str, canonical: &str) -> String {
+    etag_with_version(source_etag, canonical, pipeline::RENDER_VERSION)
+}
+
+fn etag_with_version(source_etag: &str, canonical: &str, version: u32) -> String {
+    let version = version.to_string();
+    format!(
+        "{:016x}",
+        fnv1a(&[
+            source_etag.as_bytes(),
+            b"\n",
+            canonical.as_bytes(),
+            b"\nrender ",
+            version.as_bytes(),
+        ])
+    )
+}
+
+/// 64-bit FNV-1a over the parts in order: a change detector, not a defence against
+/// someone crafting collisions (whoever writes watermark files runs the service).
+fn fnv1a(parts: &[&[u8]]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [
-        source_etag,
-        "\n",
-        canonical,
-        "\n",
-        env!("CARGO_PKG_VERSION"),
-    ] {
-        for b in part.bytes() {
-            hash ^= b as u64;
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+    for b in parts.iter().flat_map(|p| p.iter()) {
+        hash ^= *b as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{hash:016x}")
+    hash
 }
 
 /// A response larger than the deployment can return (Lambda: 6 MB of base64) is a
@@ -295,4 +313,25 @@ fn image_response(
     h.insert(header::LAST_MODIFIED, http_date(last_modified));
     h.insert(header::CACHE_CONTROL, cache_control(fresh));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_etag_covers_the_render_version() {
+        let now = variant_etag("abc", "w=10");
+        assert_eq!(
+            now,
+            etag_with_version("abc", "w=10", pipeline::RENDER_VERSION)
+        );
+        assert_ne!(
+            now,
+            etag_with_version("abc", "w=10", pipeline::RENDER_VERSION + 1),
+            "a new render version is a new ETag"
+        );
+        assert_ne!(now, variant_etag("abd", "w=10"));
+        assert_ne!(now, variant_etag("abc", "w=11"));
+    }
 }

@@ -180,8 +180,13 @@ pub(crate) fn http_date(t: SystemTime) -> HeaderValue {
 }
 
 /// True when the client's cached copy is still good (RFC 9110 §13.2.2: If-None-Match
-/// wins over If-Modified-Since).
-pub(crate) fn not_modified(headers: &HeaderMap, etag: &str, last_modified: SystemTime) -> bool {
+/// wins over If-Modified-Since). With `last_modified` `None` only If-None-Match counts:
+/// for responses that have no honest date of their own (variants).
+pub(crate) fn not_modified(
+    headers: &HeaderMap,
+    etag: &str,
+    last_modified: Option<SystemTime>,
+) -> bool {
     if let Some(inm) = headers.get(header::IF_NONE_MATCH) {
         let Ok(inm) = inm.to_str() else { return false };
         return inm
@@ -189,6 +194,9 @@ pub(crate) fn not_modified(headers: &HeaderMap, etag: &str, last_modified: Syste
             .map(str::trim)
             .any(|tag| tag == "*" || tag.trim_start_matches("W/").trim_matches('"') == etag);
     }
+    let Some(last_modified) = last_modified else {
+        return false;
+    };
     if let Some(ims) = headers
         .get(header::IF_MODIFIED_SINCE)
         .and_then(|v| v.to_str().ok())
@@ -242,7 +250,8 @@ mod tests {
 
     #[test]
     fn conditional_requests() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let t = Some(at);
         let mut h = HeaderMap::new();
         assert!(!not_modified(&h, "abc", t));
         h.insert(
@@ -250,18 +259,26 @@ mod tests {
             HeaderValue::from_static("\"x\", W/\"abc\""),
         );
         assert!(not_modified(&h, "abc", t));
+        assert!(
+            not_modified(&h, "abc", None),
+            "a variant revalidates by ETag"
+        );
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\""));
         // If-None-Match present and not matching: If-Modified-Since is ignored.
         h.insert(
             header::IF_MODIFIED_SINCE,
-            http_date(t + Duration::from_secs(10)),
+            http_date(at + Duration::from_secs(10)),
         );
         assert!(!not_modified(&h, "abc", t));
         h.remove(header::IF_NONE_MATCH);
         assert!(not_modified(&h, "abc", t));
+        assert!(
+            !not_modified(&h, "abc", None),
+            "a variant ignores If-Modified-Since"
+        );
         h.insert(
             header::IF_MODIFIED_SINCE,
-            http_date(t - Duration::from_secs(10)),
+            http_date(at - Duration::from_secs(10)),
         );
         assert!(!not_modified(&h, "abc", t));
     }

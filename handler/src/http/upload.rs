@@ -142,6 +142,24 @@ fn check_header(name: &str, bytes: &[u8], config: &crate::config::Config) -> Res
     }
 }
 
+/// One file of an upload that is stored now: by this request (`written`, so a rollback
+/// removes it) or, with the same bytes, before it (left alone by a rollback).
+struct Stored {
+    meta: ObjectMeta,
+    written: bool,
+}
+
+/// The stored object when `file`'s key already holds exactly its bytes.
+async fn same_as_stored(
+    store: &crate::storage::DynStore,
+    folder: &str,
+    file: &File,
+) -> crate::storage::StoreResult<Option<ObjectMeta>> {
+    store
+        .existing_if_same(&keys::join(folder, &file.name), &file.bytes)
+        .await
+}
+
 fn conflict(names: &[String], folder: &str) -> Error {
     let at = if folder.is_empty() {
         "/".to_string()
@@ -200,36 +218,68 @@ pub async fn upload(
     let store = &state.store;
     let folder = folder.as_str();
 
-    // Refuse up front when a name is taken: the common case, and it writes nothing.
+    // Refuse up front when a name is taken by other bytes: the common case, and it
+    // writes nothing. A name holding these very bytes is a retry of an upload that was
+    // cut short (a crash, a gateway timeout) after writing it: that file counts as
+    // uploaded and is left as it is.
     let keys: Vec<String> = files.iter().map(|f| keys::join(folder, &f.name)).collect();
-    let taken: Vec<String> = existence(store, keys)
-        .await?
-        .into_iter()
-        .zip(&files)
-        .filter(|((_, exists), _)| *exists)
-        .map(|(_, f)| f.name.clone())
-        .collect();
+    let mut present: Vec<Option<ObjectMeta>> = vec![None; files.len()];
+    let mut taken = Vec::new();
+    for (i, (_, exists)) in existence(store, keys).await?.into_iter().enumerate() {
+        if exists {
+            match same_as_stored(store, folder, &files[i]).await? {
+                Some(meta) => present[i] = Some(meta),
+                None => taken.push(files[i].name.clone()),
+            }
+        }
+    }
     if !taken.is_empty() {
         return Err(conflict(&taken, folder));
     }
 
-    // Create-only writes; a name taken by a concurrent upload since the check rolls
-    // back what this request wrote, so the request still writes nothing.
-    let results: Vec<(String, std::result::Result<ObjectMeta, StoreError>)> = stream::iter(files)
-        .map(|f| {
-            let key = keys::join(folder, &f.name);
-            let store = store.clone();
-            async move {
-                let r = store.put_if_absent(&key, f.bytes, f.mime).await;
-                (f.name, r)
-            }
-        })
-        .buffered(CONCURRENCY)
-        .collect()
-        .await;
+    // Create-only writes; a name taken by a concurrent upload of other bytes since the
+    // check rolls back what this request wrote, so the request still writes nothing.
+    let results: Vec<(String, std::result::Result<Stored, StoreError>)> =
+        stream::iter(files.into_iter().zip(present))
+            .map(|(f, present)| {
+                let key = keys::join(folder, &f.name);
+                let store = store.clone();
+                async move {
+                    if let Some(meta) = present {
+                        return (
+                            f.name,
+                            Ok(Stored {
+                                meta,
+                                written: false,
+                            }),
+                        );
+                    }
+                    let r = match store.put_if_absent(&key, f.bytes.clone(), f.mime).await {
+                        Ok(meta) => Ok(Stored {
+                            meta,
+                            written: true,
+                        }),
+                        Err(StoreError::AlreadyExists(k)) => {
+                            match same_as_stored(&store, folder, &f).await {
+                                Ok(Some(meta)) => Ok(Stored {
+                                    meta,
+                                    written: false,
+                                }),
+                                Ok(None) => Err(StoreError::AlreadyExists(k)),
+                                Err(e) => Err(e),
+                            }
+                        }
+                        Err(e) => Err(e),
+                    };
+                    (f.name, r)
+                }
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
     let written: Vec<String> = results
         .iter()
-        .filter(|(_, r)| r.is_ok())
+        .filter(|(_, r)| r.as_ref().is_ok_and(|s| s.written))
         .map(|(name, _)| keys::join(folder, name))
         .collect();
     let lost: Vec<String> = results
@@ -255,7 +305,7 @@ pub async fn upload(
     let etags = results
         .into_iter()
         .filter_map(|(_, r)| r.ok())
-        .map(|meta| Uploaded {
+        .map(|Stored { meta, .. }| Uploaded {
             link: format!("{base}/{}", encode_key(&meta.key)),
             etag: meta.etag,
         })

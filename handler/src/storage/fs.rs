@@ -13,7 +13,7 @@ use bytes::Bytes;
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 #[derive(Clone)]
 pub struct FsStore {
@@ -46,11 +46,51 @@ fn meta_of(key: &str, md: &fs::Metadata) -> ObjectMeta {
     }
 }
 
+/// Temporary files older than this are left over from a process that died while
+/// writing; younger ones may belong to a writer still at work.
+pub const STALE_TMP_AGE: Duration = Duration::from_secs(15 * 60);
+
 impl FsStore {
+    /// Opens the store and sweeps temporary files left under `_/tmp` by a crash.
     pub fn open(root: impl AsRef<Path>) -> std::io::Result<FsStore> {
         let root = root.as_ref().to_path_buf();
-        fs::create_dir_all(root.join(crate::keys::RESERVED_SEGMENT).join("tmp"))?;
-        Ok(FsStore { root })
+        let store = FsStore { root };
+        fs::create_dir_all(store.tmp_dir())?;
+        store.sweep_tmp(STALE_TMP_AGE);
+        Ok(store)
+    }
+
+    /// Removes temporary files not modified for `older_than`; returns how many. A
+    /// temporary file is only ever a write in progress or a crash's leftover (a
+    /// finished write is linked into place and its temporary name removed), and no key
+    /// can name it, so removing one never loses an object. Only old ones go, because
+    /// another process may share the folder (two local servers, or a test next to a
+    /// server) and be writing right now; a write is synced and linked within seconds.
+    pub fn sweep_tmp(&self, older_than: Duration) -> usize {
+        let Ok(entries) = fs::read_dir(self.tmp_dir()) else {
+            return 0;
+        };
+        let now = SystemTime::now();
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let old = entry
+                .metadata()
+                .ok()
+                .filter(fs::Metadata::is_file)
+                .and_then(|md| md.modified().ok())
+                .and_then(|at| now.duration_since(at).ok())
+                .is_some_and(|age| age >= older_than);
+            if old && fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "removed temporary files left by an interrupted upload"
+            );
+        }
+        removed
     }
 
     pub fn root(&self) -> &Path {
@@ -290,5 +330,41 @@ impl Store for FsStore {
     }
     fn kind(&self) -> &'static str {
         "fs"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_sweeps_only_old_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsStore::open(dir.path()).unwrap();
+        let tmp = store.tmp_dir();
+        let old = tmp.join("left-by-a-crash");
+        let young = tmp.join("being-written");
+        fs::write(&old, b"half an image").unwrap();
+        fs::write(&young, b"a write in progress").unwrap();
+        let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        store
+            .put_sync("kept.png", b"stored")
+            .expect("a stored object");
+
+        let reopened = FsStore::open(dir.path()).unwrap();
+        assert!(!old.exists(), "a crash's leftover is removed at start");
+        assert!(young.exists(), "a recent one may be another writer's");
+        assert_eq!(
+            reopened.get_sync("kept.png", 100).unwrap().bytes.as_ref(),
+            b"stored"
+        );
+        assert_eq!(reopened.sweep_tmp(Duration::ZERO), 1);
+        assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
     }
 }

@@ -84,6 +84,19 @@ pub trait Store: Send + Sync + 'static {
         bytes: Bytes,
         content_type: &str,
     ) -> StoreResult<ObjectMeta>;
+    /// The stored object's metadata when `key` holds exactly `bytes`, `None` when it is
+    /// absent or holds other bytes: how a retried upload (cut by a crash or a gateway
+    /// timeout after some files were written) is told from a real conflict. It reads
+    /// the object back, refusing before the body when the size differs. Not the S3
+    /// ETag as an MD5: that holds only for single-part puts without SSE-KMS, while a
+    /// byte comparison is right on every store and costs a read only on a name clash.
+    async fn existing_if_same(&self, key: &str, bytes: &[u8]) -> StoreResult<Option<ObjectMeta>> {
+        match self.get(key, bytes.len() as u64).await {
+            Ok(stored) if stored.bytes.as_ref() == bytes => Ok(Some(stored.meta)),
+            Ok(_) | Err(StoreError::NotFound(_)) | Err(StoreError::TooLarge { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
     /// Objects whose key starts with `prefix`, in key order, at most `max_keys` per page.
     async fn list(&self, prefix: &str, token: Option<&str>, max_keys: u32)
         -> StoreResult<ListPage>;
