@@ -619,9 +619,17 @@ def run_checks(f: Function, originals: dict, token: str, origin: str, uses_secre
           r.status == 200 and j.get("code") == "success", repr(r))
     r = get(f"uploads/{name}")
     check("the upload reads back byte for byte", r.status == 200 and r.body == data, repr(r))
+    first_etags = j.get("ETags")
     r = f.invoke(rest_event("POST", "uploads", headers=auth + [("Content-Type", ctype)], body=body))
-    check("the same upload again: 409 already-exists",
+    check("the same upload again (a retry, same bytes): 200 with the first answer's ETags",
+          r.status == 200 and (r.json() or {}).get("ETags") == first_etags and first_etags, repr(r))
+    other = open(os.path.join(SAMPLES, "Flag_of_the_Netherlands-16bit.png"), "rb").read()
+    other_body, other_ctype = multipart([(name, other, "image/png")])
+    r = f.invoke(rest_event("POST", "uploads", headers=auth + [("Content-Type", other_ctype)], body=other_body))
+    check("other bytes under the same name: 409 already-exists",
           r.status == 409 and (r.json() or {}).get("code") == "already-exists", repr(r))
+    r = get(f"uploads/{name}")
+    check("nothing was overwritten", r.status == 200 and r.body == data, repr(r))
     r = f.invoke(rest_event("DELETE", "uploads", headers=auth + [("Content-Type", "application/json")],
                             body=json.dumps({"images": [name]}).encode()))
     check("delete: 200", r.status == 200 and (r.json() or {}).get("code") == "success", repr(r))
