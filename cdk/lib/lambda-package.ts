@@ -96,38 +96,33 @@ export function createServiceFunction(scope: Construct, id: string, props: Servi
     }
     return new lambda.Function(scope, id, {
       ...common,
-      code: lambda.Code.fromAsset(dir, {
-        assetHashType: AssetHashType.OUTPUT,
-        bundling: {
-          // Never pulled: local bundling below always succeeds (it only copies files).
-          image: DockerImage.fromRegistry('scratch'),
-          local: {
-            tryBundle(outputDir: string): boolean {
-              stagePrebuiltPackage(dir, watermarksDir, outputDir);
-              return true;
-            },
-          },
-        },
-      }),
+      code: locallyBundled(dir, (outputDir) => stagePrebuiltPackage(dir, watermarksDir, outputDir)),
     });
   }
 
+  // The source path is only where bundling starts from: with an OUTPUT hash nothing in it is
+  // fingerprinted, the asset is what bin/package wrote.
   return new lambda.Function(scope, id, {
     ...common,
-    // The source path is only where bundling starts from: with an OUTPUT hash nothing in it is
-    // fingerprinted, the asset is what bin/package wrote.
-    code: lambda.Code.fromAsset(REPO_ROOT, {
-      assetHashType: AssetHashType.OUTPUT,
-      bundling: {
-        // Never pulled: bin/package runs locally and either succeeds or fails the synth.
-        image: DockerImage.fromRegistry('scratch'),
-        local: {
-          tryBundle(outputDir: string): boolean {
-            runPackageScript(outputDir);
-            return true;
-          },
+    code: locallyBundled(REPO_ROOT, runPackageScript),
+  });
+}
+
+/**
+ * An asset that `bundle` writes on this machine, hashed by its output. The Docker image is
+ * never pulled: local bundling either succeeds or throws and fails the synth.
+ */
+function locallyBundled(sourceDir: string, bundle: (outputDir: string) => void): lambda.AssetCode {
+  return lambda.Code.fromAsset(sourceDir, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('scratch'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          bundle(outputDir);
+          return true;
         },
       },
-    }),
+    },
   });
 }
