@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
         max_input_frames: 50,
         ..Limits::default()
     };
-    if let Ok(rendered) = pipeline::render(data, &queries[pick], &limits) {
+    if let Ok(rendered) = pipeline::render_params(data, &queries[pick], limits) {
         let format = codecs::sniff(&rendered.bytes);
         assert_eq!(
             format.map(|f| f.mime()),

@@ -3,9 +3,8 @@
 //! canonical string, and planning the operations never panics.
 #![no_main]
 
-use image_service::ops;
 use image_service::params::Params;
-use image_service::pipeline::{self, Limits};
+use image_service::plan::{Limits, Plan};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -36,9 +35,15 @@ fuzz_target!(|data: &[u8]| {
     );
     assert_eq!(params.is_empty(), canonical.is_empty());
 
-    for op in &ops::plan(&params) {
-        let _ = (op.name(), op.operand_keys());
+    // Planning (what the route checks before any I/O) must not panic either.
+    let unlimited = Limits {
+        max_operations: usize::MAX,
+        ..Limits::default()
+    };
+    if let Ok(plan) = Plan::new(&params, unlimited) {
+        for op in plan.operations() {
+            let _ = op.name();
+        }
+        let _ = (plan.operands(), plan.shrink_to((4000, 3000)), plan.cache_key());
     }
-    // What the pipeline checks before any I/O must not panic either.
-    let _ = pipeline::validate(&params, &Limits::default());
 });

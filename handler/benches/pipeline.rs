@@ -8,7 +8,7 @@
 //! peak RSS belongs to one job).
 
 use image_service::params::Params;
-use image_service::pipeline::{render, Limits};
+use image_service::pipeline::{render_params, Limits};
 use std::time::Instant;
 
 const JOBS: &[&str] = &[
@@ -57,7 +57,7 @@ fn main() {
     };
     for job in &jobs {
         let params = Params::parse(job).expect("benchmark queries parse");
-        let result = match render(&bytes, &params, &limits) {
+        let result = match render_params(&bytes, &params, limits) {
             Ok(r) => r,
             Err(e) => {
                 println!("{{\"job\":\"{job}\",\"error\":{:?}}}", e.to_string());
@@ -67,7 +67,7 @@ fn main() {
         let start = Instant::now();
         let mut out = result;
         for _ in 0..iterations {
-            out = render(&bytes, &params, &limits).expect("same job succeeds again");
+            out = render_params(&bytes, &params, limits).expect("same job succeeds again");
         }
         let ms = start.elapsed().as_secs_f64() * 1000.0 / iterations as f64;
         // From the header only: decoding the pixels would add a full output image to

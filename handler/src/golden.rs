@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::codecs::{self, DecodeOptions};
 use crate::ops::testutil::{fixture_path, mean_channel_diff, ssim};
 use crate::params::Params;
-use crate::pipeline::{render, Limits};
+use crate::pipeline::{render_params, Limits};
 
 #[derive(Deserialize)]
 struct Case {
@@ -51,7 +51,7 @@ fn golden_cases_match_our_goldens_and_sharp() {
     for case in &cases {
         let input = std::fs::read(fixture_path(&case.input)).unwrap();
         let params = Params::parse(&case.query).unwrap();
-        let rendered = render(&input, &params, &limits)
+        let rendered = render_params(&input, &params, limits)
             .unwrap_or_else(|e| panic!("{}: render failed: {e}", case.name));
         assert_eq!(
             codecs::sniff(&rendered.bytes).map(|f| f.mime()),

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod ops;
 pub mod params;
 pub mod pipeline;
+pub mod plan;
 pub mod samples;
 pub mod secrets;
 pub mod storage;

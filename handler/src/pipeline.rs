@@ -1,17 +1,20 @@
-//! From original bytes to transformed bytes: probe the header → plan → decode (refusing
-//! over-limit headers first, shrinking on load when the plan allows) → decode the operand images
-//! (`bo`, `jc`, `wm`) under the same limits → apply each operation, checking the size
-//! between steps → encode.
+//! From original bytes to transformed bytes, following a [`Plan`]: probe the headers
+//! (the original's and the operand images') and refuse over-limit ones before any pixel
+//! buffer exists → decode (shrinking on load when the plan allows) → run the plan's
+//! steps in order, checking the size and the deadline between them → encode.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::codecs::{self, DecodeOptions, EncodeOptions, Frame, OutputFormat};
+use crate::codecs::{self, DecodeOptions, EncodeOptions};
 use crate::error::{Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
-use crate::ops::{self, Op, Operands};
-use crate::params::{Format, Params, StoreKey, WatermarkName};
+use crate::ops::Operands;
+use crate::params::{StoreKey, WatermarkName};
+use crate::plan::{Plan, Stage, Step};
 use image::DynamicImage;
+
+pub use crate::plan::Limits;
 
 /// The version of what `render` produces, part of every variant's ETag. Bump it in the
 /// same commit as any change that alters output bytes (an encoder, an operation, the
@@ -19,31 +22,6 @@ use image::DynamicImage;
 /// and clients holding the old bytes revalidate to the new ones. The crate version is
 /// not used: it does not move when the output does.
 pub const RENDER_VERSION: u32 = 2;
-
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_input_pixels: u64,
-    pub max_input_frames: u32,
-    /// Largest side any step may produce (16384 by default: Sharp's and libwebp's
-    /// practical ceiling).
-    pub max_output_side: u32,
-    /// Most operations one query may plan.
-    pub max_operations: usize,
-    /// When the request must be answered; checked between steps.
-    pub deadline: Option<Instant>,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_input_pixels: 50_000_000,
-            max_input_frames: 500,
-            max_output_side: 16_384,
-            max_operations: 16,
-            deadline: None,
-        }
-    }
-}
 
 /// The answer when a request runs past its processing deadline.
 pub fn deadline_error(allowed: Duration) -> Error {
@@ -62,58 +40,17 @@ fn check_deadline(limits: &Limits, started: Instant) -> Result<()> {
     }
 }
 
-/// Encoded bytes of the other images a plan needs (see [`Op::operand_keys`]), fetched by
-/// the caller: store operands for `bo`/`jc`, watermark files for `wm`.
+/// Encoded bytes of the other images a plan needs ([`Plan::operands`]), fetched by the
+/// caller: store operands for `bo`/`jc`, watermark files for `wm`.
 #[derive(Debug, Default)]
 pub struct OperandSources {
     pub store: HashMap<StoreKey, Vec<u8>>,
     pub watermarks: HashMap<WatermarkName, Vec<u8>>,
 }
 
-/// Checks what the parser cannot see alone (colourspace pairs, the number of
-/// operations), before any I/O.
-pub fn validate(params: &Params, limits: &Limits) -> Result<()> {
-    ops::colourspace::validate(params)?;
-    let planned = ops::plan(params).len();
-    if planned > limits.max_operations {
-        return Err(Error::bad_request(
-            "too-many-operations",
-            format!(
-                "This query asks for {planned} operations; this service applies at most {} per request.",
-                limits.max_operations
-            ),
-        ));
-    }
-    Ok(())
-}
-
 pub struct Rendered {
     pub bytes: Vec<u8>,
     pub mime: &'static str,
-}
-
-pub fn output_format(p: &Params, input: codecs::ImageFormat) -> OutputFormat {
-    match p.fm {
-        Some(Format::Jpeg) => OutputFormat::Jpeg,
-        Some(Format::Png) => OutputFormat::Png,
-        Some(Format::Webp) => OutputFormat::Webp,
-        Some(Format::Gif) => OutputFormat::Gif,
-        Some(Format::Tiff) => OutputFormat::Tiff,
-        Some(Format::Avif) => OutputFormat::Avif,
-        None => codecs::default_output(input),
-    }
-}
-
-/// The size the decoder may shrink to: only when a resize is the first step (trim and
-/// extract work in source pixels) and it reduces the image.
-fn shrink_hint(ops: &[Op], source: (u32, u32)) -> Option<(u32, u32)> {
-    match ops.first() {
-        Some(Op::Resize(r)) => {
-            let g = r.geometry(source);
-            (g.scaled.0 < source.0 || g.scaled.1 < source.1).then_some(g.scaled)
-        }
-        _ => None,
-    }
 }
 
 fn check_size(step: &str, images: &[DynamicImage], limits: &Limits) -> Result<()> {
@@ -130,11 +67,37 @@ fn check_size(step: &str, images: &[DynamicImage], limits: &Limits) -> Result<()
     Ok(())
 }
 
-pub fn render(input: &[u8], params: &Params, limits: &Limits) -> Result<Rendered> {
-    render_with(input, params, limits, &OperandSources::default())
+/// Renders a plan that needs no other images.
+pub fn render(input: &[u8], plan: &Plan) -> Result<Rendered> {
+    render_with(
+        input,
+        plan,
+        &OperandSources::default(),
+        &mut PhaseTimes::default(),
+    )
 }
 
-/// Decodes an operand under the same limits as the input, naming it in any error.
+/// Plans `params` under `limits` and renders it: for tools, benchmarks and tests that
+/// start from a query and need no other images.
+pub fn render_params(
+    input: &[u8],
+    params: &crate::params::Params,
+    limits: Limits,
+) -> Result<Rendered> {
+    render(input, &Plan::new(params, limits)?)
+}
+
+/// Names the operand in a decode error.
+fn about_operand(what: &str, e: Error) -> Error {
+    match e {
+        Error::ImageTooLarge(m) => Error::ImageTooLarge(format!("{what}: {m}")),
+        Error::UnsupportedMediaType(m) => Error::UnsupportedMediaType(format!("{what}: {m}")),
+        Error::UnprocessableImage(m) => Error::UnprocessableImage(format!("{what}: {m}")),
+        other => other,
+    }
+}
+
+/// Decodes an operand under the same limits as the input (its first frame, upright sRGB).
 fn decode_operand(what: &str, bytes: &[u8], limits: &codecs::Limits) -> Result<DynamicImage> {
     let decoded = codecs::decode(
         bytes,
@@ -143,18 +106,42 @@ fn decode_operand(what: &str, bytes: &[u8], limits: &codecs::Limits) -> Result<D
             shrink_to: None,
         },
     )
-    .map_err(|e| match e {
-        Error::ImageTooLarge(m) => Error::ImageTooLarge(format!("{what}: {m}")),
-        Error::UnsupportedMediaType(m) => Error::UnsupportedMediaType(format!("{what}: {m}")),
-        Error::UnprocessableImage(m) => Error::UnprocessableImage(format!("{what}: {m}")),
-        other => other,
-    })?;
+    .map_err(|e| about_operand(what, e))?;
     Ok(decoded
         .frames
         .into_iter()
         .next()
         .expect("decode returns at least one frame")
         .image)
+}
+
+/// Stored pixels of every frame a header declares.
+fn pixels_of(header: &codecs::Probe) -> u64 {
+    u64::from(header.width) * u64::from(header.height) * u64::from(header.frames.max(1))
+}
+
+/// The original and the stored operand images (`bo`, `jc`) share one pixel budget, the
+/// one an animation gets: each alone within the limits is not enough when together they
+/// would hold more memory than one request may. Checked from the headers, before any
+/// of them is decoded. Watermarks are the deployment's own files and do not count.
+fn check_operand_budget(
+    input: &codecs::Probe,
+    sources: &OperandSources,
+    limits: &codecs::Limits,
+) -> Result<()> {
+    let mut total = pixels_of(input);
+    for (key, bytes) in &sources.store {
+        let what = format!("operand image '{key}'");
+        let header = codecs::probe_within(bytes, limits).map_err(|e| about_operand(&what, e))?;
+        total = total.saturating_add(pixels_of(&header));
+    }
+    if total > limits.max_total_pixels {
+        return Err(Error::ImageTooLarge(format!(
+            "the image and its operand images (bo, jc) hold {} pixels together; this service decodes at most {} per request",
+            total, limits.max_total_pixels
+        )));
+    }
+    Ok(())
 }
 
 fn decode_operands(sources: &OperandSources, limits: &codecs::Limits) -> Result<Operands> {
@@ -170,74 +157,79 @@ fn decode_operands(sources: &OperandSources, limits: &codecs::Limits) -> Result<
     Ok(operands)
 }
 
-/// [`render`] for plans that need other images: `sources` holds every image
-/// [`Op::operand_keys`] names.
-pub fn render_with(
-    input: &[u8],
-    params: &Params,
-    limits: &Limits,
-    sources: &OperandSources,
-) -> Result<Rendered> {
-    render_timed(input, params, limits, sources, &mut PhaseTimes::default())
+fn phase_of(stage: Stage) -> Phase {
+    match stage {
+        Stage::Decode => Phase::Decode,
+        Stage::Operations => Phase::Operations,
+        Stage::Encode => Phase::Encode,
+    }
 }
 
-/// [`render_with`], adding the time spent decoding (the input and the operands),
-/// applying the operations and encoding to `phases`, also when it fails part way.
-pub fn render_timed(
+/// Renders `plan` on `input`; `sources` holds every store image and watermark
+/// [`Plan::operands`] names. The time spent decoding, in the operations and encoding is
+/// added to `phases`, also when rendering fails part way.
+pub fn render_with(
     input: &[u8],
-    params: &Params,
-    limits: &Limits,
+    plan: &Plan,
     sources: &OperandSources,
     phases: &mut PhaseTimes,
 ) -> Result<Rendered> {
     let started = Instant::now();
-    validate(params, limits)?;
-    let ops = ops::plan(params);
-    let decode_limits = codecs::Limits::for_input(limits.max_input_pixels, limits.max_input_frames);
-    let (decoded, operands) = phases.measure(Phase::Decode, || -> Result<_> {
-        // The shrink hint needs the upright size; `decode` probes again and refuses
-        // over-limit headers itself, before any pixel buffer exists.
-        let upright = codecs::probe(input)?.oriented_size();
-        let decoded = codecs::decode(
+    let limits = plan.limits();
+    let decode_limits = limits.decode();
+    let (stored, operands) = phases.measure(Phase::Decode, || -> Result<_> {
+        // The shrink hint needs the upright size; `decode_stored` probes again and
+        // refuses over-limit headers itself, before any pixel buffer exists.
+        let header = codecs::probe_within(input, &decode_limits)?;
+        check_operand_budget(&header, sources, &decode_limits)?;
+        let stored = codecs::decode_stored(
             input,
             &DecodeOptions {
                 limits: decode_limits,
-                shrink_to: shrink_hint(&ops, upright),
+                shrink_to: plan.shrink_to(header.oriented_size()),
             },
         )?;
         let operands = decode_operands(sources, &decode_limits)?;
-        Ok((decoded, operands))
+        Ok((stored, operands))
     })?;
-    let logical = (decoded.source_width, decoded.source_height);
-    let delays: Vec<u32> = decoded.frames.iter().map(|f| f.delay_ms).collect();
-    let mut images: Vec<DynamicImage> = decoded.frames.into_iter().map(|f| f.image).collect();
-    phases.measure(Phase::Operations, || -> Result<()> {
-        for (i, op) in ops.iter().enumerate() {
-            check_deadline(limits, started)?;
-            op.apply_with(&mut images, (i == 0).then_some(logical), &operands)?;
-            check_size(op.name(), &images, limits)?;
-        }
-        Ok(())
-    })?;
-    check_deadline(limits, started)?;
-    let frames: Vec<Frame> = images
-        .into_iter()
-        .zip(delays)
-        .map(|(image, delay_ms)| Frame { image, delay_ms })
-        .collect();
-    let format = output_format(params, decoded.format);
-    let bytes = phases.measure(Phase::Encode, || {
-        codecs::encode(
-            &frames,
-            decoded.loop_count,
-            &EncodeOptions {
-                format,
-                quality: params.q,
-                lossless: params.ll.unwrap_or(false),
-                palette: decoded.palette.as_deref(),
-            },
-        )
-    })?;
+    let format = plan.output_format(stored.format);
+    let logical = (stored.source_width, stored.source_height);
+    let mut stored = stored;
+    let mut images = std::mem::take(&mut stored.images);
+    let mut encoded = None;
+    let mut first_op = true;
+    for (stage, step) in plan.steps() {
+        check_deadline(limits, started)?;
+        phases.measure(phase_of(stage), || -> Result<()> {
+            match step {
+                Step::ToSrgb => codecs::to_srgb(&mut images, stored.icc_profile.as_deref()),
+                Step::Orient => codecs::upright(&mut images, stored.orientation),
+                Step::Op(op) => {
+                    // Only a resize that runs first sees the source's logical size (see
+                    // `ops::resize::Resize::apply`).
+                    op.apply_with(&mut images, first_op.then_some(logical), &operands)?;
+                    first_op = false;
+                    check_size(op.name(), &images, limits)?;
+                }
+                Step::FlattenForOutput => codecs::flatten_for_output(format, &mut images),
+                Step::Encode => {
+                    let frames = stored.frames(std::mem::take(&mut images));
+                    encoded = Some(codecs::encode(
+                        &frames,
+                        stored.loop_count,
+                        &EncodeOptions {
+                            format,
+                            quality: plan.quality(),
+                            lossless: plan.lossless(),
+                            palette: stored.palette.as_deref(),
+                        },
+                    )?);
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let bytes = encoded.ok_or_else(|| Error::Internal("the plan has no encode step".into()))?;
     Ok(Rendered {
         bytes,
         mime: format.mime(),
@@ -247,6 +239,7 @@ pub fn render_timed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::Params;
 
     fn limits() -> Limits {
         Limits {
@@ -262,70 +255,55 @@ mod tests {
         out.into_inner()
     }
 
-    #[test]
-    fn shrink_only_when_resize_comes_first_and_reduces() {
-        let p = Params::parse("w=500").unwrap();
-        assert_eq!(shrink_hint(&ops::plan(&p), (3840, 2160)), Some((500, 281)));
-        let p = Params::parse("w=5000").unwrap();
-        assert_eq!(shrink_hint(&ops::plan(&p), (3840, 2160)), None);
-        let p = Params::parse("w=500&tr=10").unwrap();
-        assert_eq!(shrink_hint(&ops::plan(&p), (3840, 2160)), None);
+    /// Plans `query` under `limits` and renders it on `input`.
+    fn run(input: &[u8], query: &str, limits: Limits) -> Result<Rendered> {
+        render(input, &Plan::new(&Params::parse(query).unwrap(), limits)?)
     }
 
     #[test]
     fn extend_past_the_side_limit_is_refused() {
-        let p = Params::parse("ex=16384").unwrap();
-        let e = render(&png(10, 10), &p, &limits()).err().unwrap();
+        let e = run(&png(10, 10), "ex=16384", limits()).err().unwrap();
         assert_eq!(e.code(), "image-too-large");
     }
 
     #[test]
     fn limits_on_operations_side_and_time() {
-        let p = Params::parse("w=10&bl=1&sh=1&ng=true").unwrap();
         let few = Limits {
             max_operations: 3,
             ..limits()
         };
-        let e = render(&png(20, 20), &p, &few).err().unwrap();
+        let e = run(&png(20, 20), "w=10&bl=1&sh=1&ng=true", few)
+            .err()
+            .unwrap();
         assert_eq!(e.code(), "too-many-operations");
         assert!(e.to_string().contains("4 operations"), "{e}");
         let narrow = Limits {
             max_output_side: 64,
             ..limits()
         };
-        let e = render(&png(20, 20), &Params::parse("ex=30").unwrap(), &narrow)
-            .err()
-            .unwrap();
+        let e = run(&png(20, 20), "ex=30", narrow).err().unwrap();
         assert_eq!(e.code(), "image-too-large");
         let late = Limits {
             deadline: Some(Instant::now()),
             ..limits()
         };
-        let e = render(&png(20, 20), &Params::parse("w=10").unwrap(), &late)
-            .err()
-            .unwrap();
+        let e = run(&png(20, 20), "w=10", late).err().unwrap();
         assert_eq!((e.status().as_u16(), e.code()), (503, "timeout"));
     }
 
     #[test]
     fn phases_are_timed_where_the_work_happens() {
         let sources = OperandSources::default();
+        let plan = Plan::new(&Params::parse("w=10&fm=webp").unwrap(), limits()).unwrap();
         let mut phases = PhaseTimes::default();
-        let p = Params::parse("w=10&fm=webp").unwrap();
-        render_timed(&png(40, 30), &p, &limits(), &sources, &mut phases).unwrap();
+        render_with(&png(40, 30), &plan, &sources, &mut phases).unwrap();
         for phase in [Phase::Decode, Phase::Operations, Phase::Encode] {
             assert!(phases.get(phase).is_some(), "{phase:?}");
         }
         assert_eq!(phases.get(Phase::Store), None, "the caller reads the store");
         // A failed decode still reports the time it took, and nothing after it.
         let mut phases = PhaseTimes::default();
-        let e = render_timed(
-            b"\x89PNG\r\n\x1a\nbroken",
-            &p,
-            &limits(),
-            &sources,
-            &mut phases,
-        );
+        let e = render_with(b"\x89PNG\r\n\x1a\nbroken", &plan, &sources, &mut phases);
         assert!(e.is_err());
         assert!(phases.get(Phase::Decode).is_some());
         assert_eq!(phases.get(Phase::Operations), None);
@@ -333,10 +311,67 @@ mod tests {
 
     #[test]
     fn region_outside_after_resize_is_400() {
-        let p = Params::parse("w=10&ca=b64:eyJsZWZ0IjowLCJ0b3AiOjAsIndpZHRoIjoxMSwiaGVpZ2h0IjoxfQ")
-            .unwrap();
-        let e = render(&png(20, 20), &p, &limits()).err().unwrap();
+        let q = "w=10&ca=b64:eyJsZWZ0IjowLCJ0b3AiOjAsIndpZHRoIjoxMSwiaGVpZ2h0IjoxfQ";
+        let e = run(&png(20, 20), q, limits()).err().unwrap();
         assert_eq!(e.code(), "invalid-parameter");
         assert!(e.to_string().contains("'ca'"));
+    }
+
+    /// Each operand fits the limits alone; together with the original they are over the
+    /// one budget (four times one image's limit), and that is a 413 before any of them is
+    /// decoded. One fewer fits.
+    #[test]
+    fn operands_share_one_pixel_budget_with_the_original() {
+        let tight = Limits {
+            max_input_pixels: 100 * 100,
+            ..limits()
+        };
+        let grey = || {
+            let img = image::GrayImage::from_fn(100, 100, |x, y| image::Luma([(x ^ y) as u8]));
+            let mut out = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+            out.into_inner()
+        };
+        let mut sources = OperandSources::default();
+        for key in ["a.png", "b.png", "c.png", "d.png"] {
+            sources.store.insert(StoreKey::parse(key).unwrap(), grey());
+        }
+        let jc = "jc=%5B%22a.png%22,%22b.png%22,%22c.png%22%5D";
+        let five = format!("{jc}&bo=%7B%22operator%22:%22and%22,%22operand%22:%22d.png%22%7D");
+        let plan = Plan::new(&Params::parse(&five).unwrap(), tight).unwrap();
+        let e = render_with(&grey(), &plan, &sources, &mut PhaseTimes::default())
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "image-too-large", "{e}");
+        assert!(e.to_string().contains("50000 pixels together"), "{e}");
+        sources.store.remove(&StoreKey::parse("d.png").unwrap());
+        let plan = Plan::new(&Params::parse(jc).unwrap(), tight).unwrap();
+        render_with(&grey(), &plan, &sources, &mut PhaseTimes::default()).unwrap();
+    }
+
+    /// The decoder's steps are the plan's: a JPEG-bound image with alpha is flattened
+    /// onto white by the plan's step, and the stored orientation is applied by its step.
+    #[test]
+    fn codec_steps_run_as_plan_steps() {
+        let plan = Plan::new(&Params::parse("fm=jpeg").unwrap(), limits()).unwrap();
+        let steps: Vec<Step> = plan.steps().map(|(_, s)| s.clone()).collect();
+        assert_eq!(
+            steps,
+            [
+                Step::ToSrgb,
+                Step::Orient,
+                Step::FlattenForOutput,
+                Step::Encode
+            ]
+        );
+        let clear = image::RgbaImage::from_pixel(8, 8, image::Rgba([0, 0, 0, 0]));
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        clear.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+        let out = render(&bytes.into_inner(), &plan).unwrap();
+        let decoded = image::load_from_memory(&out.bytes).unwrap().to_rgb8();
+        assert!(
+            decoded.pixels().all(|p| p.0.iter().all(|&c| c > 250)),
+            "white"
+        );
     }
 }

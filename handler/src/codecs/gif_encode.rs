@@ -751,7 +751,7 @@ mod tests {
     #[test]
     fn a_resized_palette_gif_keeps_its_palette_unless_colours_moved() {
         use crate::params::Params;
-        use crate::pipeline::{render, Limits};
+        use crate::pipeline::{render_params, Limits};
         let source = palette_photo_gif(200);
         let palette: std::collections::HashSet<[u8; 3]> =
             decode(&source, &DecodeOptions::default())
@@ -763,7 +763,9 @@ mod tests {
         assert!(palette.len() > 200, "{} colours", palette.len());
         let render_query = |query: &str| {
             let params = Params::parse(query).unwrap();
-            render(&source, &params, &Limits::default()).unwrap().bytes
+            render_params(&source, &params, Limits::default())
+                .unwrap()
+                .bytes
         };
         // A resize blends between the palette's colours: the palette still fits.
         let resized = render_query("w=120");
@@ -829,11 +831,11 @@ mod tests {
     #[test]
     fn animated_outputs_are_no_larger_than_sharps() {
         use crate::params::Params;
-        use crate::pipeline::{render, Limits};
+        use crate::pipeline::{render_params, Limits};
         let source = fixture("rotating-squares.gif");
         for (query, sharp_bytes) in [("fm=gif", 2162), ("w=40", 2645)] {
             let params = Params::parse(query).unwrap();
-            let out = render(&source, &params, &Limits::default()).unwrap();
+            let out = render_params(&source, &params, Limits::default()).unwrap();
             if let Ok(dir) = std::env::var("GIF_DUMP_DIR") {
                 std::fs::write(format!("{dir}/{query}.gif"), &out.bytes).unwrap();
             }
@@ -844,7 +846,7 @@ mod tests {
             );
             // And it looks the same as the lossless output (exact colours here).
             let lossless = Params::parse(&format!("{query}&ll=true")).unwrap();
-            let lossless = render(&source, &lossless, &Limits::default()).unwrap();
+            let lossless = render_params(&source, &lossless, Limits::default()).unwrap();
             let reference = decoded(&lossless.bytes);
             assert!(reference.len() > 1 && lossless.bytes.len() > out.bytes.len());
             let frames: Vec<Frame> = reference

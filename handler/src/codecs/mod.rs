@@ -301,8 +301,61 @@ pub fn probe_within(bytes: &[u8], limits: &Limits) -> Result<Probe, Error> {
 }
 
 /// Decodes any supported format to upright sRGB frames, refusing over-limit images from
-/// their header first.
+/// their header first: [`decode_stored`], then [`to_srgb`] and [`upright`].
 pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Error> {
+    let mut stored = decode_stored(bytes, opts)?;
+    let mut images = std::mem::take(&mut stored.images);
+    to_srgb(&mut images, stored.icc_profile.as_deref());
+    upright(&mut images, stored.orientation);
+    Ok(stored.with_images(images))
+}
+
+/// What a decoder read, before the two steps every decode needs and a plan declares as
+/// steps of its own: the colour profile ([`to_srgb`]) and the orientation ([`upright`]).
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub format: ImageFormat,
+    /// Frames in stored orientation and colour, each a full canvas.
+    pub images: Vec<DynamicImage>,
+    /// How long each frame shows (0 for still images).
+    pub delays_ms: Vec<u32>,
+    pub loop_count: u16,
+    pub icc_profile: Option<Vec<u8>>,
+    /// EXIF orientation 1–8 (see [`Probe::orientation`]).
+    pub orientation: u8,
+    /// Upright size of the stored image, before any shrink-on-load.
+    pub source_width: u32,
+    pub source_height: u32,
+    pub palette: Option<Vec<[u8; 3]>>,
+}
+
+impl Stored {
+    /// The frames `images` (the stored ones after the decode steps) with their delays.
+    pub fn frames(&self, images: Vec<DynamicImage>) -> Vec<Frame> {
+        images
+            .into_iter()
+            .zip(self.delays_ms.iter().copied())
+            .map(|(image, delay_ms)| Frame { image, delay_ms })
+            .collect()
+    }
+
+    /// The decoded image with `images` in place of the stored frames.
+    pub fn with_images(self, images: Vec<DynamicImage>) -> Decoded {
+        let frames = self.frames(images);
+        Decoded {
+            format: self.format,
+            frames,
+            loop_count: self.loop_count,
+            source_width: self.source_width,
+            source_height: self.source_height,
+            palette: self.palette,
+        }
+    }
+}
+
+/// Decodes any supported format as stored, refusing over-limit images from their header
+/// first (see [`decode`] for upright sRGB frames).
+pub fn decode_stored(bytes: &[u8], opts: &DecodeOptions) -> Result<Stored, Error> {
     let format = sniff(bytes).ok_or_else(unknown_format)?;
     if format == ImageFormat::Heic {
         return Err(heic_unsupported());
@@ -323,30 +376,56 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Error> {
         ImageFormat::Heic => Err(heic_unsupported()),
     })?;
 
-    let mut frames = raw.frames;
-    if frames.is_empty() {
+    if raw.frames.is_empty() {
         return Err(Error::UnprocessableImage(format!(
             "the {} image has no frames",
             format.label()
         )));
     }
-    if let Some(icc) = raw.icc_profile.as_deref() {
-        for frame in &mut frames {
-            color::convert_to_srgb(&mut frame.image, icc);
-        }
-    }
-    for frame in &mut frames {
-        orient::apply(&mut frame.image, header.orientation);
-    }
     let (source_width, source_height) = header.oriented_size();
-    Ok(Decoded {
+    let (images, delays_ms) = raw
+        .frames
+        .into_iter()
+        .map(|f| (f.image, f.delay_ms))
+        .unzip();
+    Ok(Stored {
         format,
-        frames,
+        images,
+        delays_ms,
         loop_count: raw.loop_count,
+        icc_profile: raw.icc_profile,
+        orientation: header.orientation,
         source_width,
         source_height,
         palette: raw.palette,
     })
+}
+
+/// Converts frames from their embedded colour profile to sRGB (nothing without one).
+pub fn to_srgb(images: &mut [DynamicImage], icc_profile: Option<&[u8]>) {
+    if let Some(icc) = icc_profile {
+        for image in images {
+            color::convert_to_srgb(image, icc);
+        }
+    }
+}
+
+/// Turns frames upright from their stored orientation.
+pub fn upright(images: &mut [DynamicImage], orientation: u8) {
+    for image in images {
+        orient::apply(image, orientation);
+    }
+}
+
+/// Composites alpha onto white for an output format without alpha (JPEG), as a page
+/// background would show it; other formats keep their alpha.
+pub fn flatten_for_output(format: OutputFormat, images: &mut [DynamicImage]) {
+    if format != OutputFormat::Jpeg {
+        return;
+    }
+    for image in images.iter_mut().filter(|i| i.color().has_alpha()) {
+        *image = DynamicImage::ImageRgb8(to_rgb8_on_white(image));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,9 +4,9 @@ use crate::auth;
 use crate::config::Route;
 use crate::error::{Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
-use crate::ops::{self, Op, OperandKey};
 use crate::params::{Params, WatermarkName};
-use crate::pipeline::{self, Limits, OperandSources};
+use crate::pipeline::{self, OperandSources};
+use crate::plan::{Context, Limits, Operand, Plan};
 use crate::storage::StoreError;
 use crate::{codecs, keys};
 use axum::body::Body;
@@ -42,7 +42,7 @@ async fn serve(
     state.require(Route::Get, headers)?;
     let key = keys::key_from_path(uri.path())?;
     let query = uri.query().unwrap_or("");
-    let mut params = Params::parse(query)?;
+    let params = Params::parse(query)?;
     work.transformed = !params.is_empty();
     let config = &state.config;
     let expires = auth::require_signature(
@@ -53,9 +53,6 @@ async fn serve(
         !params.is_empty(),
     )?;
     let fresh = Freshness::new(state, expires);
-    if let Some(name) = &config.enforced_watermark {
-        params.wm = Some(name.clone());
-    }
     let deadline = started + config.deadline;
     let limits = Limits {
         max_input_pixels: config.max_input_pixels,
@@ -64,14 +61,17 @@ async fn serve(
         max_operations: config.max_operations,
         deadline: Some(deadline.into_std()),
     };
-    pipeline::validate(&params, &limits)?;
+    let context = Context {
+        enforced_watermark: config.enforced_watermark.as_ref(),
+    };
+    let plan = Plan::with_context(&params, limits, &context)?;
     let read = tokio::time::Instant::now();
     let original = state.store.get(&key, config.max_input_bytes).await;
     work.phases.add(Phase::Store, read.elapsed());
     let original = original?;
     let meta = original.meta;
 
-    if params.is_empty() {
+    if plan.is_passthrough() {
         let etag = meta.etag.clone();
         if not_modified(headers, &etag, Some(meta.last_modified)) {
             return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
@@ -94,7 +94,7 @@ async fn serve(
     }
 
     let read = tokio::time::Instant::now();
-    let operands = load_operands(state, &params).await;
+    let operands = load_operands(state, &plan).await;
     work.phases.add(Phase::Store, read.elapsed());
     let (sources, operand_etags) = operands?;
     // The variant's ETag is known before any pixel work, so revalidation is free. It
@@ -104,7 +104,7 @@ async fn serve(
     // file or render version, so a date match could keep stale bytes alive.
     let etag = variant_etag(
         &meta.etag,
-        &format!("{}\n{operand_etags}", params.canonical()),
+        &format!("{}\n{operand_etags}", plan.cache_key()),
     );
     if not_modified(headers, &etag, None) {
         return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
@@ -114,7 +114,7 @@ async fn serve(
     // client on time even when one step runs past it.
     let task = tokio::task::spawn_blocking(move || {
         let mut phases = PhaseTimes::default();
-        let rendered = pipeline::render_timed(&input, &params, &limits, &sources, &mut phases);
+        let rendered = pipeline::render_with(&input, &plan, &sources, &mut phases);
         (rendered, phases)
     });
     let rendered = match tokio::time::timeout_at(deadline, task).await {
@@ -141,21 +141,15 @@ async fn serve(
 /// watermarks from the watermark folder (an unknown one is a 404 listing those there).
 /// Returns them with the operands' ETags (and a hash of each watermark file's bytes)
 /// joined, for the variant ETag.
-async fn load_operands(state: &AppState, params: &Params) -> Result<(OperandSources, String)> {
+async fn load_operands(state: &AppState, plan: &Plan) -> Result<(OperandSources, String)> {
     let mut sources = OperandSources::default();
     let mut etags = String::new();
-    let plan = ops::plan(params);
-    for key in plan.iter().flat_map(Op::operand_keys) {
-        match key {
-            OperandKey::Store(operand) => {
-                if sources.store.contains_key(operand) {
-                    continue;
-                }
-                let param = if params.bo.as_ref().is_some_and(|b| &b.operand == operand) {
-                    "bo"
-                } else {
-                    "jc"
-                };
+    for operand in plan.operands() {
+        match operand {
+            Operand::Store {
+                key: operand,
+                param,
+            } => {
                 let store_key = keys::validate_key(operand.as_str()).map_err(|_| {
                     Error::invalid_parameter(
                         param,
@@ -177,9 +171,9 @@ async fn load_operands(state: &AppState, params: &Params) -> Result<(OperandSour
                 };
                 etags.push_str(&object.meta.etag);
                 etags.push('\n');
-                sources.store.insert(operand.clone(), object.bytes.to_vec());
+                sources.store.insert(operand, object.bytes.to_vec());
             }
-            OperandKey::Watermark(name) => {
+            Operand::Watermark(name) => {
                 let dir = &state.config.watermarks_dir;
                 let bytes = match tokio::fs::read(dir.join(name.as_str())).await {
                     Ok(bytes) => bytes,
@@ -194,7 +188,7 @@ async fn load_operands(state: &AppState, params: &Params) -> Result<(OperandSour
                     }
                 };
                 etags.push_str(&format!("wm:{name}:{}:{}\n", bytes.len(), fnv1a(&[&bytes])));
-                sources.watermarks.insert(name.clone(), bytes);
+                sources.watermarks.insert(name, bytes);
             }
         }
     }

@@ -174,7 +174,7 @@ mod tests {
             ..Params::default()
         };
         let mut imgs = [img];
-        for op in crate::ops::plan(&params) {
+        for op in crate::plan::ops_of(&params) {
             op.apply(&mut imgs, None).unwrap();
         }
         let [out] = imgs;

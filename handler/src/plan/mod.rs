@@ -1,0 +1,240 @@
+//! The plan: what one request will do, built once from its [`Params`] and the
+//! deployment's [`Limits`], before any I/O. It validates what the parser cannot see
+//! alone (colourspace pairs, the number of operations), lists the other images to load
+//! (`bo`, `jc`, `wm`), knows how far the decoder may shrink on load and which format to
+//! write, and holds the steps in the one declared order ([`order::ORDER`]). The route,
+//! the operand loader and the renderer all take this value; nothing re-derives it.
+
+pub mod order;
+
+use std::time::Instant;
+
+use crate::codecs::{self, ImageFormat, OutputFormat};
+use crate::error::{Error, Result};
+use crate::ops::{self, Op, OperandKey};
+use crate::params::{Format, Params, StoreKey, WatermarkName};
+
+pub use order::{Context, Stage, ORDER};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_input_pixels: u64,
+    pub max_input_frames: u32,
+    /// Largest side any step may produce (16384 by default: Sharp's and libwebp's
+    /// practical ceiling).
+    pub max_output_side: u32,
+    /// Most operations one query may plan.
+    pub max_operations: usize,
+    /// When the request must be answered; checked between steps.
+    pub deadline: Option<Instant>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_pixels: 50_000_000,
+            max_input_frames: 500,
+            max_output_side: 16_384,
+            max_operations: 16,
+            deadline: None,
+        }
+    }
+}
+
+impl Limits {
+    /// The decoder's limits for the original and its operand images.
+    pub fn decode(&self) -> codecs::Limits {
+        codecs::Limits::for_input(self.max_input_pixels, self.max_input_frames)
+    }
+}
+
+/// One step of a plan, in [`ORDER`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// The decoder's embedded colour profile (ICC) converted to sRGB.
+    ToSrgb,
+    /// The stored orientation (EXIF, or HEIF `irot`/`imir`) applied, so every later step
+    /// sees the image upright.
+    Orient,
+    /// An operation the query asked for.
+    Op(Op),
+    /// Alpha composited onto white when the output format has no alpha (JPEG).
+    FlattenForOutput,
+    Encode,
+}
+
+/// Another image the plan needs: a stored image named by a parameter, or a watermark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operand {
+    Store {
+        key: StoreKey,
+        /// The parameter that named it (`bo` or `jc`), for error messages.
+        param: &'static str,
+    },
+    Watermark(WatermarkName),
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    steps: Vec<(Stage, Step)>,
+    limits: Limits,
+    format: Option<OutputFormat>,
+    quality: Option<u8>,
+    lossless: bool,
+    cache_key: String,
+    passthrough: bool,
+}
+
+impl Plan {
+    /// The plan for a query with no deployment-wide steps.
+    pub fn new(params: &Params, limits: Limits) -> Result<Plan> {
+        Plan::with_context(params, limits, &Context::default())
+    }
+
+    /// The plan for a query; validates it against `limits` before anything is read.
+    pub fn with_context(params: &Params, limits: Limits, context: &Context) -> Result<Plan> {
+        ops::colourspace::validate(params)?;
+        let steps: Vec<(Stage, Step)> = ORDER
+            .iter()
+            .filter_map(|row| (row.build)(params, context).map(|step| (row.stage, step)))
+            .collect();
+        let planned = steps
+            .iter()
+            .filter(|(_, s)| matches!(s, Step::Op(_)))
+            .count();
+        if planned > limits.max_operations {
+            return Err(Error::bad_request(
+                "too-many-operations",
+                format!(
+                    "This query asks for {planned} operations; this service applies at most {} per request.",
+                    limits.max_operations
+                ),
+            ));
+        }
+        // The cache key is the canonical query with the deployment's watermark in
+        // place of the query's, so the variant ETag follows the watermark too.
+        let mut effective = params.clone();
+        if let Some(name) = context.enforced_watermark {
+            effective.wm = Some(name.clone());
+        }
+        Ok(Plan {
+            steps,
+            limits,
+            format: params.fm.map(output_format),
+            quality: params.q,
+            lossless: params.ll.unwrap_or(false),
+            cache_key: effective.canonical(),
+            passthrough: effective.is_empty(),
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The steps in order, each with the stage it runs in.
+    pub fn steps(&self) -> impl Iterator<Item = (Stage, &Step)> {
+        self.steps.iter().map(|(stage, step)| (*stage, step))
+    }
+
+    /// The operations alone, in order.
+    pub fn operations(&self) -> impl Iterator<Item = &Op> {
+        self.steps.iter().filter_map(|(_, s)| match s {
+            Step::Op(op) => Some(op),
+            _ => None,
+        })
+    }
+
+    /// True when nothing is asked: the original bytes are the answer.
+    pub fn is_passthrough(&self) -> bool {
+        self.passthrough
+    }
+
+    /// The canonical query (keys sorted, values normalised): the variant's cache key.
+    pub fn cache_key(&self) -> &str {
+        &self.cache_key
+    }
+
+    /// The other images to load before rendering, each once, in the order of the steps.
+    pub fn operands(&self) -> Vec<Operand> {
+        let mut out: Vec<Operand> = Vec::new();
+        for op in self.operations() {
+            let param = if matches!(op, Op::Boolean(_)) {
+                "bo"
+            } else {
+                "jc"
+            };
+            let wanted = op.operand_keys().into_iter().map(|k| match k {
+                OperandKey::Store(key) => Operand::Store {
+                    key: key.clone(),
+                    param,
+                },
+                OperandKey::Watermark(name) => Operand::Watermark(name.clone()),
+            });
+            for operand in wanted {
+                let seen = out.iter().any(|o| match (o, &operand) {
+                    (Operand::Store { key: a, .. }, Operand::Store { key: b, .. }) => a == b,
+                    (a, b) => a == b,
+                });
+                if !seen {
+                    out.push(operand);
+                }
+            }
+        }
+        out
+    }
+
+    /// The size the decoder may shrink to: only when a resize is the first operation
+    /// (trim and extract work in source pixels) and it reduces the image. `upright` is
+    /// the source's size after orientation.
+    pub fn shrink_to(&self, upright: (u32, u32)) -> Option<(u32, u32)> {
+        match self.operations().next() {
+            Some(Op::Resize(r)) => {
+                let g = r.geometry(upright);
+                (g.scaled.0 < upright.0 || g.scaled.1 < upright.1).then_some(g.scaled)
+            }
+            _ => None,
+        }
+    }
+
+    /// The format to write: the query's `fm`, else the input's own (see
+    /// [`codecs::default_output`]).
+    pub fn output_format(&self, input: ImageFormat) -> OutputFormat {
+        self.format.unwrap_or_else(|| codecs::default_output(input))
+    }
+
+    pub fn quality(&self) -> Option<u8> {
+        self.quality
+    }
+
+    pub fn lossless(&self) -> bool {
+        self.lossless
+    }
+}
+
+/// The operations `params` asks for, in order, without validating them: for tests that
+/// apply what the parser accepts, valid or not.
+#[cfg(test)]
+pub(crate) fn ops_of(params: &Params) -> Vec<Op> {
+    ORDER
+        .iter()
+        .filter_map(|row| match (row.build)(params, &Context::default()) {
+            Some(Step::Op(op)) => Some(op),
+            _ => None,
+        })
+        .collect()
+}
+
+fn output_format(format: Format) -> OutputFormat {
+    match format {
+        Format::Jpeg => OutputFormat::Jpeg,
+        Format::Png => OutputFormat::Png,
+        Format::Webp => OutputFormat::Webp,
+        Format::Gif => OutputFormat::Gif,
+        Format::Tiff => OutputFormat::Tiff,
+        Format::Avif => OutputFormat::Avif,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,355 @@
+//! The order of the steps, declared once. Every transformed image runs the rows of
+//! [`ORDER`] that its query (or the deployment) asks for, top to bottom, whatever order
+//! the query was written in — Sharp's order, with the codec's own steps (colour
+//! profile, orientation, flattening for formats without alpha) as rows too, so nothing
+//! happens "on the side". The README's order line is generated from this table and a
+//! test keeps the two equal (`IMAGE_SERVICE_UPDATE_README=1 cargo test readme` rewrites it).
+
+use super::Step;
+use crate::ops::{
+    affine, bandbool, blur, boolean, clahe, colourspace, composite, convolve, ensure_alpha, extend,
+    extract, extract_channel, flatten, flip, flop, gamma, greyscale, join_channel, linear, median,
+    modulate, negate, normalise, recomb, remove_alpha, resize, rotate, sharpen, threshold, tint,
+    trim, Op,
+};
+use crate::params::WatermarkName;
+use crate::params::{Colourspace, Fit, Gravity, Interpolator, Kernel, Params, Position, Rgba};
+
+/// Where a row runs, which is also the phase its time is reported under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Right after the pixels are decoded.
+    Decode,
+    /// The operations a query asks for.
+    Operations,
+    /// Just before the encoder.
+    Encode,
+}
+
+/// What a row may read besides the query.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The deployment's watermark for every image (`IMAGE_SERVICE_WATERMARK`); it takes
+    /// the place of a query's `wm`.
+    pub enforced_watermark: Option<&'a WatermarkName>,
+}
+
+/// One row of the order: a step's name, the query keys that ask for it (none for the
+/// codec's steps, which every transformed image runs) and how it is built.
+pub struct Row {
+    pub name: &'static str,
+    pub keys: &'static [&'static str],
+    pub stage: Stage,
+    pub build: fn(&Params, &Context) -> Option<Step>,
+}
+
+const fn row(
+    name: &'static str,
+    keys: &'static [&'static str],
+    build: fn(&Params, &Context) -> Option<Step>,
+) -> Row {
+    Row {
+        name,
+        keys,
+        stage: Stage::Operations,
+        build,
+    }
+}
+
+fn op(op: Op) -> Option<Step> {
+    Some(Step::Op(op))
+}
+
+/// The order. Sharp's pipeline: trim, extract before resize, resize, extract after,
+/// extend, rotate, flip/flop, affine, then the filters (median before blur, blur before
+/// sharpen), then colour; the watermark is composited before boolean, bandbool and tint
+/// (so a tint also tints the watermark, as the seed warned), alpha is removed or
+/// ensured after compositing, and a channel is extracted last, after the output
+/// colourspace, so `ec=red&tc=rgb16` stays one band. `pc` runs first so every operation
+/// works in that colourspace.
+pub static ORDER: &[Row] = &[
+    Row {
+        name: "colour profile to sRGB",
+        keys: &[],
+        stage: Stage::Decode,
+        build: |_, _| Some(Step::ToSrgb),
+    },
+    Row {
+        name: "orientation",
+        keys: &[],
+        stage: Stage::Decode,
+        build: |_, _| Some(Step::Orient),
+    },
+    row("pipeline colourspace", &["pc"], |p, _| {
+        op(Op::PipelineColourspace(colourspace::ToColourspace {
+            key: "pc",
+            colourspace: p.pc?,
+        }))
+    }),
+    row("trim", &["tr"], |p, _| {
+        op(Op::Trim(trim::Trim { threshold: p.tr? }))
+    }),
+    row("crop before resize", &["cb"], |p, _| {
+        op(Op::Extract(extract::Extract {
+            key: "cb",
+            region: p.cb?,
+        }))
+    }),
+    row("resize", &["w", "h", "f", "p", "k"], |p, _| {
+        if p.w.is_none() && p.h.is_none() {
+            return None;
+        }
+        op(Op::Resize(resize::Resize {
+            width: p.w,
+            height: p.h,
+            fit: p.f.unwrap_or(Fit::Cover),
+            position: p.p.unwrap_or(Position::Gravity(Gravity::Center)),
+            background: p.bg.unwrap_or(Rgba::BLACK),
+            kernel: p.k.unwrap_or(Kernel::Lanczos3),
+        }))
+    }),
+    row("crop after resize", &["ca"], |p, _| {
+        op(Op::Extract(extract::Extract {
+            key: "ca",
+            region: p.ca?,
+        }))
+    }),
+    row("extend", &["ex"], |p, _| {
+        op(Op::Extend(extend::ExtendEdges {
+            edges: p.ex?,
+            background: p.bg.unwrap_or(Rgba::BLACK),
+        }))
+    }),
+    row("rotate", &["r"], |p, _| {
+        op(Op::Rotate(rotate::Rotate {
+            degrees: p.r.filter(|d| d.rem_euclid(360) != 0)?,
+            background: p.bg,
+        }))
+    }),
+    row("flip", &["flip"], |p, _| {
+        (p.flip == Some(true)).then_some(Step::Op(Op::Flip(flip::Flip)))
+    }),
+    row("flop", &["flop"], |p, _| {
+        (p.flop == Some(true)).then_some(Step::Op(Op::Flop(flop::Flop)))
+    }),
+    row("affine", &["af", "afbg", "afi"], |p, _| {
+        op(Op::Affine(affine::Affine {
+            matrix: p.af?,
+            background: p.afbg.unwrap_or(Rgba::BLACK),
+            interpolator: p.afi.unwrap_or(Interpolator::Bicubic),
+        }))
+    }),
+    row("median", &["md"], |p, _| {
+        op(Op::Median(median::Median { size: p.md? }))
+    }),
+    row("blur", &["bl"], |p, _| {
+        op(Op::Blur(blur::Blur { sigma: p.bl? }))
+    }),
+    row("sharpen", &["sh"], |p, _| {
+        op(Op::Sharpen(sharpen::SharpenOp { sharpen: p.sh? }))
+    }),
+    row("flatten", &["fl"], |p, _| {
+        op(Op::Flatten(flatten::Flatten { background: p.fl? }))
+    }),
+    row("gamma", &["gm"], |p, _| {
+        op(Op::Gamma(gamma::GammaCorrection { gamma: p.gm? }))
+    }),
+    row("negate", &["ng"], |p, _| {
+        (p.ng == Some(true)).then_some(Step::Op(Op::Negate(negate::Negate)))
+    }),
+    row("normalise", &["nr"], |p, _| {
+        (p.nr == Some(true)).then_some(Step::Op(Op::Normalise(normalise::Normalise)))
+    }),
+    row("clahe", &["cl"], |p, _| {
+        op(Op::Clahe(clahe::ClaheOp { clahe: p.cl? }))
+    }),
+    row("convolve", &["cv"], |p, _| {
+        op(Op::Convolve(convolve::ConvolveOp {
+            convolve: p.cv.clone()?,
+        }))
+    }),
+    row("threshold", &["th"], |p, _| {
+        op(Op::Threshold(threshold::Threshold { value: p.th? }))
+    }),
+    row("linear", &["li"], |p, _| {
+        op(Op::Linear(linear::LinearOp {
+            linear: p.li.clone()?,
+        }))
+    }),
+    row("recomb", &["rc"], |p, _| {
+        op(Op::Recomb(recomb::RecombOp { matrix: p.rc? }))
+    }),
+    row("modulate", &["mo"], |p, _| {
+        op(Op::Modulate(modulate::ModulateOp { modulate: p.mo? }))
+    }),
+    row("watermark", &["wm", "gr"], |p, c| {
+        op(Op::Composite(composite::Composite {
+            watermark: c.enforced_watermark.or(p.wm.as_ref())?.clone(),
+            gravity: p.gr.unwrap_or(composite::DEFAULT_GRAVITY),
+            padding: 0,
+        }))
+    }),
+    row("boolean", &["bo"], |p, _| {
+        let b = p.bo.as_ref()?;
+        op(Op::Boolean(boolean::Boolean {
+            operator: b.operator,
+            operand: b.operand.clone(),
+        }))
+    }),
+    row("bandbool", &["bb"], |p, _| {
+        op(Op::Bandbool(bandbool::Bandbool { operator: p.bb? }))
+    }),
+    row("tint", &["t"], |p, _| {
+        op(Op::Tint(tint::Tint { colour: p.t? }))
+    }),
+    row("greyscale", &["g"], |p, _| {
+        (p.g == Some(true)).then_some(Step::Op(Op::Greyscale(greyscale::Greyscale)))
+    }),
+    row("remove alpha", &["ra"], |p, _| {
+        (p.ra == Some(true)).then_some(Step::Op(Op::RemoveAlpha(remove_alpha::RemoveAlpha)))
+    }),
+    row("ensure alpha", &["ea"], |p, _| {
+        op(Op::EnsureAlpha(ensure_alpha::EnsureAlpha { alpha: p.ea? }))
+    }),
+    row("join channels", &["jc"], |p, _| {
+        op(Op::JoinChannel(join_channel::JoinChannel {
+            operands: p.jc.clone()?,
+        }))
+    }),
+    // Sharp writes sRGB unless told otherwise, also after a pipeline colourspace.
+    row("output colourspace", &["tc"], |p, _| {
+        op(Op::OutputColourspace(colourspace::ToColourspace {
+            key: if p.tc.is_some() { "tc" } else { "pc" },
+            colourspace: p.tc.or(p.pc.map(|_| Colourspace::Srgb))?,
+        }))
+    }),
+    row("extract channel", &["ec"], |p, _| {
+        op(Op::ExtractChannel(extract_channel::ExtractChannel {
+            channel: p.ec?,
+        }))
+    }),
+    Row {
+        name: "alpha onto white for formats without alpha",
+        keys: &[],
+        stage: Stage::Encode,
+        build: |_, _| Some(Step::FlattenForOutput),
+    },
+    Row {
+        name: "encode",
+        keys: &["fm", "q", "ll"],
+        stage: Stage::Encode,
+        build: |_, _| Some(Step::Encode),
+    },
+];
+
+#[cfg(test)]
+const BEGIN: &str = "<!-- order:begin (generated by handler/src/plan/order.rs) -->";
+#[cfg(test)]
+const END: &str = "<!-- order:end -->";
+
+/// The README's order line: every row, its keys in code.
+pub fn readme_line() -> String {
+    let rows: Vec<String> = ORDER
+        .iter()
+        .map(|row| {
+            let keys: Vec<String> = row.keys.iter().map(|k| format!("`{k}`")).collect();
+            match (row.stage, keys.is_empty()) {
+                (Stage::Decode, _) => format!("{} (decoder)", row.name),
+                (_, true) => row.name.to_string(),
+                (_, false) => format!("{} ({})", row.name, keys.join(" ")),
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    let mut width = 0;
+    // One Markdown paragraph, wrapped at about 88 columns like the prose around it.
+    for (i, part) in rows.iter().enumerate() {
+        let piece = if i == 0 {
+            part.clone()
+        } else {
+            format!(" → {part}")
+        };
+        if width + piece.len() > 88 && width > 0 {
+            out.push('\n');
+            width = 0;
+            let trimmed = piece.trim_start();
+            out.push_str(trimmed);
+            width += trimmed.len();
+        } else {
+            out.push_str(&piece);
+            width += piece.len();
+        }
+    }
+    out.push('.');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::KEYS;
+
+    #[test]
+    fn every_operation_key_is_in_one_row_and_rows_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for row in ORDER {
+            assert!(seen.insert(row.name), "row {} twice", row.name);
+        }
+        let mut owners = std::collections::HashMap::new();
+        for row in ORDER {
+            for key in row.keys {
+                assert!(
+                    KEYS.iter().any(|k| k.name == *key),
+                    "row {} names unknown key {key}",
+                    row.name
+                );
+                assert_eq!(owners.insert(*key, row.name), None, "{key} in two rows");
+            }
+        }
+        // Keys that only modify another row's step (bg for resize/extend/rotate) need
+        // no row of their own.
+        let modifiers = ["bg"];
+        for k in KEYS {
+            assert!(
+                owners.contains_key(k.name) || modifiers.contains(&k.name),
+                "key {} has no row in the order",
+                k.name
+            );
+        }
+    }
+
+    #[test]
+    fn stages_run_decode_then_operations_then_encode() {
+        let stages: Vec<Stage> = ORDER.iter().map(|r| r.stage).collect();
+        let mut sorted = stages.clone();
+        sorted.sort_by_key(|s| match s {
+            Stage::Decode => 0,
+            Stage::Operations => 1,
+            Stage::Encode => 2,
+        });
+        assert_eq!(stages, sorted);
+    }
+
+    #[test]
+    fn readme_order_line_is_generated_from_the_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let start = readme
+            .find(BEGIN)
+            .expect("README has the order begin marker")
+            + BEGIN.len();
+        let end = readme.find(END).expect("README has the order end marker");
+        let want = format!("\n{}\n", readme_line());
+        if std::env::var_os("IMAGE_SERVICE_UPDATE_README").is_some() {
+            let updated = format!("{}{want}{}", &readme[..start], &readme[end..]);
+            std::fs::write(path, updated).unwrap();
+            return;
+        }
+        assert_eq!(
+            &readme[start..end],
+            want,
+            "README order line differs from plan::ORDER; rerun with IMAGE_SERVICE_UPDATE_README=1"
+        );
+        assert!(readme_line().starts_with("colour profile to sRGB (decoder) → orientation"));
+    }
+}
