@@ -178,12 +178,13 @@ pub fn render_with(
     let limits = plan.limits();
     let decode_limits = limits.decode();
     let (stored, operands) = phases.measure(Phase::Decode, || -> Result<_> {
-        // The shrink hint needs the upright size; `decode_stored` probes again and
-        // refuses over-limit headers itself, before any pixel buffer exists.
+        // The header is read once: it refuses over-limit images before any pixel buffer
+        // exists and gives the upright size the shrink hint needs.
         let header = codecs::probe_within(input, &decode_limits)?;
         check_operand_budget(&header, sources, &decode_limits)?;
-        let stored = codecs::decode_stored(
+        let stored = codecs::decode_probed(
             input,
+            &header,
             &DecodeOptions {
                 limits: decode_limits,
                 shrink_to: plan.shrink_to(header.oriented_size()),

@@ -356,11 +356,17 @@ impl Stored {
 /// Decodes any supported format as stored, refusing over-limit images from their header
 /// first (see [`decode`] for upright sRGB frames).
 pub fn decode_stored(bytes: &[u8], opts: &DecodeOptions) -> Result<Stored, Error> {
-    let format = sniff(bytes).ok_or_else(unknown_format)?;
+    let header = probe_within(bytes, &opts.limits)?;
+    decode_probed(bytes, &header, opts)
+}
+
+/// [`decode_stored`] for a caller that already read the header with [`probe_within`]
+/// under the same limits, so it is not parsed twice.
+pub fn decode_probed(bytes: &[u8], header: &Probe, opts: &DecodeOptions) -> Result<Stored, Error> {
+    let format = header.format;
     if format == ImageFormat::Heic {
         return Err(heic_unsupported());
     }
-    let header = probe_within(bytes, &opts.limits)?;
 
     // The decoders see the shrink target in stored orientation.
     let stored_target = opts
