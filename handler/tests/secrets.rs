@@ -83,19 +83,19 @@ fn config(secret: &str, ttl: Duration) -> Config {
 
 /// `cat.png` served with `config` as given and the secret's values, which the test
 /// watches being read.
-struct Fixture {
+struct WithSecrets {
     app: TestApp,
     secrets: Arc<SharedSecrets>,
 }
 
-async fn fixture(config: Config, client: Client) -> Fixture {
+async fn fixture(config: Config, client: Client) -> WithSecrets {
     let secrets = SharedSecrets::load(&config, client).await.unwrap();
     let app = TestApp::exact_with(config, |state| state.with_secrets(secrets.clone()));
     app.put("cat.png", png(8, 8), "image/png").await;
-    Fixture { app, secrets }
+    WithSecrets { app, secrets }
 }
 
-impl Fixture {
+impl WithSecrets {
     /// Status of a listing (token-protected) with this token and origin value.
     async fn list(&self, token: &str, origin: Option<&str>) -> u16 {
         let mut req = get("/");
