@@ -20,19 +20,6 @@ const JOBS: &[&str] = &[
     "r=33",
 ];
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; skip flags.
     let args: Vec<String> = std::env::args()
@@ -82,5 +69,8 @@ fn main() {
             out.bytes.len()
         );
     }
-    println!("{{\"peak_rss_mb\":{:.1}}}", peak_rss_mb());
+    println!(
+        "{{\"peak_rss_mb\":{:.1}}}",
+        test_support::peak_rss_mb(None).unwrap_or(0.0)
+    );
 }

@@ -5,39 +5,21 @@
 //! stored changes, and the process's peak memory stays bounded (a decoded bomb would
 //! take gigabytes).
 
-mod common;
-
 use axum::body::Body;
 use axum::http::Request;
-use common::*;
 use image_service::params::KEYS;
 use image_service::storage::DynStore;
-use image_service::Config;
 use std::path::PathBuf;
+use test_support::*;
 
 fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/hostile")
+    handler_tests_dir("hostile")
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: DynStore,
-    app: axum::Router,
-}
-
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = fs_store(dir.path());
-    store
-        .put_if_absent("ok.png", png(40, 30).into(), "image/png")
-        .await
-        .unwrap();
-    let app = app_with(store.clone(), Config::default());
-    Fixture {
-        _dir: dir,
-        store,
-        app,
-    }
+async fn fixture() -> TestApp {
+    let f = TestApp::new();
+    f.put("ok.png", png(40, 30), "image/png").await;
+    f
 }
 
 /// Every key in the store with its ETag, to prove nothing changed.
@@ -52,20 +34,6 @@ async fn snapshot(store: &DynStore) -> Vec<(String, String)> {
         .collect();
     all.sort();
     all
-}
-
-/// Peak resident memory of this test process, in MB.
-fn peak_rss_mb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<u64>().ok())
-        })
-        .map(|kb| kb / 1024)
-        .unwrap_or(0)
 }
 
 /// Corpus files whose header declares more than the limits (a decompression bomb).
@@ -85,7 +53,7 @@ fn declares_too_much(name: &str) -> bool {
 
 /// Bounded: far below what any of the declared sizes would need (the smallest bomb
 /// declares 2.5 GP).
-const MAX_PEAK_MB: u64 = 1500;
+const MAX_PEAK_MB: f64 = 1500.0;
 
 fn assert_client_error(r: &TestResponse, what: &str) -> String {
     assert!(
@@ -167,9 +135,10 @@ async fn lying_and_broken_images_get_4xx_on_upload_or_transform() {
         }
     }
     // The service still works after all of it.
-    let r = send(&f.app, get("/ok.png?w=20")).await;
+    let r = f.get("/ok.png?w=20").await;
     assert_eq!(r.status, 200);
-    assert!(peak_rss_mb() < MAX_PEAK_MB, "peak RSS {} MB", peak_rss_mb());
+    let peak = peak_rss_mb(None).expect("/proc/self/status");
+    assert!(peak < MAX_PEAK_MB, "peak RSS {peak:.0} MB");
 }
 
 #[tokio::test]
@@ -249,7 +218,7 @@ async fn every_key_with_every_hostile_value() {
     for key in KEYS {
         for value in values {
             let url = format!("/ok.png?{}={}", key.name, escape(value));
-            let r = send(&f.app, get(&url)).await;
+            let r = f.get(&url).await;
             let shown: String = value.chars().take(20).collect();
             match r.status {
                 200 => assert!(r.header("content-type").unwrap().starts_with("image/")),
@@ -303,7 +272,7 @@ async fn traversal_in_keys_never_escapes_the_store() {
         "/a//ok.png",
         "/_/tmp/x",
     ] {
-        let r = send(&f.app, get(path)).await;
+        let r = f.get(path).await;
         assert!(
             r.status == 400 || r.status == 404,
             "{path}: {} {}",
@@ -313,7 +282,7 @@ async fn traversal_in_keys_never_escapes_the_store() {
         r.error_code();
     }
     let long = format!("/{}", "a/".repeat(15_000));
-    let r = send(&f.app, get(&long)).await;
+    let r = f.get(&long).await;
     assert_client_error(&r, "a very long key");
 }
 
@@ -374,5 +343,6 @@ async fn hostile_multipart_bodies_are_refused_and_store_nothing() {
             "{what}: the store changed"
         );
     }
-    assert!(peak_rss_mb() < MAX_PEAK_MB, "peak RSS {} MB", peak_rss_mb());
+    let peak = peak_rss_mb(None).expect("/proc/self/status");
+    assert!(peak < MAX_PEAK_MB, "peak RSS {peak:.0} MB");
 }

@@ -1,50 +1,28 @@
 //! The four routes end to end through `Router::oneshot`, over the filesystem store.
 
-mod common;
-
 use axum::body::Body;
 use axum::http::Request;
-use common::*;
 use image_service::config::Route;
 use image_service::samples::sample;
 use image_service::Config;
 use std::sync::Arc;
+use test_support::*;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    root: std::path::PathBuf,
-    app: axum::Router,
-}
-
-fn fixture_with(config: Config) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    let app = app_with(fs_store(&root), config);
-    Fixture {
-        _dir: dir,
-        root,
-        app,
-    }
-}
-
-async fn seeded() -> Fixture {
-    let f = fixture_with(Config::default());
-    let r = upload_samples(&f.app).await;
+async fn seeded() -> TestApp {
+    let f = TestApp::open(Config::default());
+    let r = upload_samples(&f).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     f
 }
 
 /// Uploads the two samples `cat.jpg` and `bug.png` to the root.
-async fn upload_samples(app: &axum::Router) -> TestResponse {
-    send(
-        app,
-        upload_request(
-            "/",
-            multipart(&[
-                ("data", Some("cat.jpg"), sample("progressive_3.jpg")),
-                ("data", Some("bug.png"), sample("blackbug.png")),
-            ]),
-        ),
+async fn upload_samples(app: &TestApp) -> TestResponse {
+    app.upload(
+        "/",
+        &[
+            ("cat.jpg", sample("progressive_3.jpg")),
+            ("bug.png", sample("blackbug.png")),
+        ],
     )
     .await
 }
@@ -52,7 +30,7 @@ async fn upload_samples(app: &axum::Router) -> TestResponse {
 #[tokio::test]
 async fn get_original_returns_stored_bytes_and_cache_headers() {
     let f = seeded().await;
-    let r = send(&f.app, get("/cat.jpg")).await;
+    let r = f.get("/cat.jpg").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body, sample("progressive_3.jpg"));
     assert_eq!(r.header("content-type"), Some("image/jpeg"));
@@ -90,7 +68,7 @@ async fn head_has_headers_and_no_body() {
 #[tokio::test]
 async fn conditional_get_answers_304() {
     let f = seeded().await;
-    let first = send(&f.app, get("/cat.jpg")).await;
+    let first = f.get("/cat.jpg").await;
     let etag = first.header("etag").unwrap().to_string();
     let r = send(
         &f.app,
@@ -136,36 +114,33 @@ async fn conditional_get_answers_304() {
 #[tokio::test]
 async fn transformed_get_resizes_and_converts() {
     let f = seeded().await;
-    let r = send(&f.app, get("/cat.jpg?w=100")).await;
+    let r = f.get("/cat.jpg?w=100").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("image/jpeg"));
     let img = decode(&r.body);
     assert_eq!((img.width(), img.height()), (100, 72)); // 650x470 → 100 wide
-    let r = send(&f.app, get("/cat.jpg?h=47&fm=png")).await;
+    let r = f.get("/cat.jpg?h=47&fm=png").await;
     assert_eq!(r.header("content-type"), Some("image/png"));
     assert_eq!(decode(&r.body).height(), 47);
-    let r = send(&f.app, get("/bug.png?w=64&h=64&fm=webp&q=70")).await;
+    let r = f.get("/bug.png?w=64&h=64&fm=webp&q=70").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("image/webp"));
     let img = decode(&r.body);
     assert_eq!((img.width(), img.height()), (64, 64));
     // Never enlarged.
-    let r = send(&f.app, get("/cat.jpg?w=5000")).await;
+    let r = f.get("/cat.jpg?w=5000").await;
     assert_eq!(decode(&r.body).width(), 650);
 }
 
 #[tokio::test]
 async fn transformed_get_is_order_independent_and_revalidates() {
     let f = seeded().await;
-    let a = send(&f.app, get("/cat.jpg?w=120&q=60&fm=png")).await;
-    let b = send(&f.app, get("/cat.jpg?fm=png&q=60&w=120&v=3")).await;
+    let a = f.get("/cat.jpg?w=120&q=60&fm=png").await;
+    let b = f.get("/cat.jpg?fm=png&q=60&w=120&v=3").await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body, b.body);
     assert_eq!(a.header("etag"), b.header("etag"));
-    assert_ne!(
-        a.header("etag"),
-        send(&f.app, get("/cat.jpg")).await.header("etag")
-    );
+    assert_ne!(a.header("etag"), f.get("/cat.jpg").await.header("etag"));
     let r = send(
         &f.app,
         Request::get("/cat.jpg?q=60&w=120&fm=png")
@@ -180,26 +155,26 @@ async fn transformed_get_is_order_independent_and_revalidates() {
 #[tokio::test]
 async fn unknown_parameters_alone_return_the_original() {
     let f = seeded().await;
-    let r = send(&f.app, get("/cat.jpg?v=3")).await;
+    let r = f.get("/cat.jpg?v=3").await;
     assert_eq!(r.body, sample("progressive_3.jpg"));
 }
 
 #[tokio::test]
 async fn bad_parameter_is_400_naming_it() {
     let f = seeded().await;
-    let r = send(&f.app, get("/cat.jpg?h=-350")).await;
+    let r = f.get("/cat.jpg?h=-350").await;
     assert_eq!(r.status, 400);
     assert_eq!(r.error_code(), "invalid-parameter");
     let msg = r.json()["message"].as_str().unwrap().to_string();
     assert!(msg.contains("'h'") && msg.contains("-350"), "{msg}");
     // Checked before the store: a missing key with a bad parameter is still a 400.
-    assert_eq!(send(&f.app, get("/nope.jpg?w=abc")).await.status, 400);
+    assert_eq!(f.get("/nope.jpg?w=abc").await.status, 400);
 }
 
 #[tokio::test]
 async fn missing_key_is_404_and_bad_keys_are_400() {
     let f = seeded().await;
-    let r = send(&f.app, get("/nope.jpg")).await;
+    let r = f.get("/nope.jpg").await;
     assert_eq!(r.status, 404);
     assert_eq!(r.error_code(), "not-found");
     for path in [
@@ -209,7 +184,7 @@ async fn missing_key_is_404_and_bad_keys_are_400() {
         "/cat%00.jpg",
         "/_/tmp/x",
     ] {
-        let r = send(&f.app, get(path)).await;
+        let r = f.get(path).await;
         assert_eq!(r.status, 400, "{path}");
         r.error_code();
     }
@@ -221,7 +196,7 @@ async fn corrupt_original_is_422() {
     let mut truncated = sample("progressive_3.jpg")[..3000].to_vec();
     truncated.extend_from_slice(&[0u8; 16]);
     std::fs::write(f.root.join("broken.jpg"), &truncated).unwrap();
-    let r = send(&f.app, get("/broken.jpg?w=50")).await;
+    let r = f.get("/broken.jpg?w=50").await;
     assert_eq!(r.status, 422, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(r.error_code(), "unprocessable-image");
 }
@@ -232,9 +207,9 @@ async fn pixel_limit_is_413_before_decoding() {
         max_input_pixels: 10_000,
         ..Config::default()
     };
-    let f = fixture_with(config);
+    let f = TestApp::open(config);
     std::fs::write(f.root.join("big.png"), png(200, 100)).unwrap();
-    let r = send(&f.app, get("/big.png?w=10")).await;
+    let r = f.get("/big.png?w=10").await;
     assert_eq!(r.status, 413);
     assert_eq!(r.error_code(), "image-too-large");
 }
@@ -242,7 +217,7 @@ async fn pixel_limit_is_413_before_decoding() {
 #[tokio::test]
 async fn list_returns_seed_fields_and_pages() {
     let f = seeded().await;
-    let r = send(&f.app, get("/")).await;
+    let r = f.get("/").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/json"));
     let list = r.json();
@@ -262,7 +237,7 @@ async fn list_returns_seed_fields_and_pages() {
         "{lm}"
     );
 
-    let p1 = send(&f.app, get("/?max-keys=1")).await;
+    let p1 = f.get("/?max-keys=1").await;
     assert_eq!(p1.json().as_array().unwrap().len(), 1);
     let token = p1.header("x-next-continuation-token").unwrap().to_string();
     let p2 = send(
@@ -274,20 +249,15 @@ async fn list_returns_seed_fields_and_pages() {
     assert_eq!(p2j[0]["Key"], "cat.jpg");
     assert!(p2.header("x-next-continuation-token").is_none());
 
-    let r = send(&f.app, get("/?prefix=ca")).await;
+    let r = f.get("/?prefix=ca").await;
     assert_eq!(r.json().as_array().unwrap().len(), 1);
-    assert_eq!(send(&f.app, get("/?max-keys=0")).await.status, 400);
-    assert_eq!(
-        send(&f.app, get("/?continuation-token=%21%21"))
-            .await
-            .status,
-        400
-    );
+    assert_eq!(f.get("/?max-keys=0").await.status, 400);
+    assert_eq!(f.get("/?continuation-token=%21%21").await.status, 400);
 }
 
 #[tokio::test]
 async fn upload_stores_under_path_and_returns_links() {
-    let f = fixture_with(Config::default());
+    let f = TestApp::open(Config::default());
     let one = png(8, 8);
     let two = png(9, 9);
     let r = send(
@@ -314,7 +284,7 @@ async fn upload_stores_under_path_and_returns_links() {
         std::fs::read(f.root.join("albums/2024/a b.png")).unwrap(),
         one
     );
-    let r = send(&f.app, get("/albums/2024/a%20b.png")).await;
+    let r = f.get("/albums/2024/a%20b.png").await;
     assert_eq!(r.body, one);
 }
 
@@ -346,7 +316,7 @@ async fn upload_conflict_is_409_and_writes_nothing() {
 
 #[tokio::test]
 async fn upload_rejections() {
-    let f = fixture_with(Config::default());
+    let f = TestApp::open(Config::default());
     let img = png(4, 4);
     // Not multipart at all.
     let r = send(
@@ -374,11 +344,7 @@ async fn upload_rejections() {
     assert_eq!((r.status, r.error_code().as_str()), (400, "missing-data"));
     // Bad file names.
     for name in ["../x.png", "a\\b.png", "..", "a..b.png"] {
-        let r = send(
-            &f.app,
-            upload_request("/", multipart(&[("data", Some(name), &img)])),
-        )
-        .await;
+        let r = f.upload("/", &[(name, &img)]).await;
         assert_eq!(
             (r.status, r.error_code().as_str()),
             (400, "invalid-filename"),
@@ -386,33 +352,18 @@ async fn upload_rejections() {
         );
     }
     // Not an image.
-    let r = send(
-        &f.app,
-        upload_request(
-            "/",
-            multipart(&[("data", Some("notes.txt"), b"hello world")]),
-        ),
-    )
-    .await;
+    let r = f.upload("/", &[("notes.txt", b"hello world")]).await;
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (415, "unsupported-media-type")
     );
     // Reserved and traversing paths.
-    let r = send(
-        &f.app,
-        upload_request("/_/x", multipart(&[("data", Some("x.png"), &img)])),
-    )
-    .await;
+    let r = f.upload("/_/x", &[("x.png", &img)]).await;
     assert_eq!(r.status, 400);
-    let r = send(
-        &f.app,
-        upload_request("/a/%2e%2e/b", multipart(&[("data", Some("x.png"), &img)])),
-    )
-    .await;
+    let r = f.upload("/a/%2e%2e/b", &[("x.png", &img)]).await;
     assert_eq!(r.status, 400);
     // Nothing was stored by any of these.
-    let list = send(&f.app, get("/")).await.json();
+    let list = f.get("/").await.json();
     assert_eq!(list.as_array().unwrap().len(), 0);
 }
 
@@ -422,14 +373,10 @@ async fn upload_over_limit_is_413() {
         max_upload_bytes: 1000,
         ..Config::default()
     };
-    let f = fixture_with(config);
+    let f = TestApp::open(config);
     let big = noisy_png(30, 30);
     assert!(big.len() > 1000);
-    let r = send(
-        &f.app,
-        upload_request("/", multipart(&[("data", Some("big.png"), &big)])),
-    )
-    .await;
+    let r = f.upload("/", &[("big.png", &big)]).await;
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (413, "payload-too-large")
@@ -437,11 +384,7 @@ async fn upload_over_limit_is_413() {
     assert!(!f.root.join("big.png").exists());
     // Far over: the body limit itself answers.
     let huge = vec![0u8; 200_000];
-    let r = send(
-        &f.app,
-        upload_request("/", multipart(&[("data", Some("huge.png"), &huge)])),
-    )
-    .await;
+    let r = f.upload("/", &[("huge.png", &huge)]).await;
     assert_eq!(r.status, 413);
 }
 
@@ -451,21 +394,17 @@ async fn non_images_allowed_by_configuration() {
         allow_non_images: true,
         ..Config::default()
     };
-    let f = fixture_with(config);
-    let r = send(
-        &f.app,
-        upload_request("/docs", multipart(&[("data", Some("notes.txt"), b"hello")])),
-    )
-    .await;
+    let f = TestApp::open(config);
+    let r = f.upload("/docs", &[("notes.txt", b"hello")]).await;
     assert_eq!(r.status, 200);
-    let r = send(&f.app, get("/docs/notes.txt")).await;
+    let r = f.get("/docs/notes.txt").await;
     assert_eq!(r.body, b"hello");
     assert_eq!(r.header("content-type"), Some("application/octet-stream"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_uploads_of_one_name_have_one_winner() {
-    let f = fixture_with(Config::default());
+    let f = TestApp::open(Config::default());
     let app = Arc::new(f.app.clone());
     let bodies: Vec<Vec<u8>> = (0..16).map(|i| png(20 + i, 20)).collect();
     let mut tasks = Vec::new();
@@ -527,18 +466,14 @@ async fn delete_removes_all_or_nothing() {
     assert_eq!(j["code"], "success");
     assert_eq!(j["message"], "Images removed successfully!");
     assert!(!f.root.join("cat.jpg").exists() && !f.root.join("bug.png").exists());
-    assert_eq!(send(&f.app, get("/cat.jpg")).await.status, 404);
+    assert_eq!(f.get("/cat.jpg").await.status, 404);
 }
 
 #[tokio::test]
 async fn delete_under_a_path() {
-    let f = fixture_with(Config::default());
+    let f = TestApp::open(Config::default());
     let img = png(4, 4);
-    send(
-        &f.app,
-        upload_request("/a/b", multipart(&[("data", Some("x.png"), &img)])),
-    )
-    .await;
+    f.upload("/a/b", &[("x.png", &img)]).await;
     let r = send(&f.app, delete_request("/a/b", r#"{"images":["x.png"]}"#)).await;
     assert_eq!(r.status, 200);
     assert!(!f.root.join("a").exists(), "empty folders are pruned");
@@ -565,7 +500,7 @@ async fn delete_rejects_bad_bodies() {
 #[tokio::test]
 async fn health_and_unknown_methods() {
     let f = seeded().await;
-    let r = send(&f.app, get("/_/health")).await;
+    let r = f.get("/_/health").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["version"], env!("CARGO_PKG_VERSION"));
     let r = send(
@@ -579,12 +514,8 @@ async fn health_and_unknown_methods() {
     );
     // An image named `health` is still reachable.
     let img = png(3, 3);
-    send(
-        &f.app,
-        upload_request("/", multipart(&[("data", Some("health"), &img)])),
-    )
-    .await;
-    assert_eq!(send(&f.app, get("/health")).await.body, img);
+    f.upload("/", &[("health", &img)]).await;
+    assert_eq!(f.get("/health").await.body, img);
 }
 
 #[tokio::test]
@@ -593,13 +524,9 @@ async fn disabled_routes_are_not_served() {
         routes: [Route::Get].into_iter().collect(),
         ..Config::default()
     };
-    let f = fixture_with(config);
-    assert_eq!(send(&f.app, get("/")).await.status, 404);
-    let r = send(
-        &f.app,
-        upload_request("/", multipart(&[("data", Some("x.png"), &png(2, 2))])),
-    )
-    .await;
+    let f = TestApp::open(config);
+    assert_eq!(f.get("/").await.status, 404);
+    let r = f.upload("/", &[("x.png", &png(2, 2))]).await;
     assert_eq!(r.status, 404);
     assert!(!f.root.join("x.png").exists());
     assert_eq!(
@@ -611,24 +538,20 @@ async fn disabled_routes_are_not_served() {
 }
 
 fn watermarks_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/watermarks")
+    repo_root().join("assets/watermarks")
 }
 
 /// A fixture whose config finds the repository's watermarks, with the two samples and
 /// a mask under `masks/`.
-async fn seeded_with_operands(mut config: Config) -> Fixture {
+async fn seeded_with_operands(mut config: Config) -> TestApp {
     config.watermarks_dir = watermarks_dir();
-    let f = fixture_with(config);
+    let f = TestApp::open(config);
     let mask = png(20, 20);
     for (path, name, bytes) in [
         ("/", "cat.jpg", sample("progressive_3.jpg")),
         ("/masks", "grey.png", &mask[..]),
     ] {
-        let r = send(
-            &f.app,
-            upload_request(path, multipart(&[("data", Some(name), bytes)])),
-        )
-        .await;
+        let r = f.upload(path, &[(name, bytes)]).await;
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     }
     f
@@ -642,7 +565,7 @@ async fn operands_come_from_the_store_and_missing_ones_are_404() {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let img = decode(&r.body);
     assert_eq!((img.width(), img.height()), (100, 72));
-    let plain = decode(&send(&f.app, get("/cat.jpg?w=100&fm=png")).await.body);
+    let plain = decode(&f.get("/cat.jpg?w=100&fm=png").await.body);
     assert_ne!(img.to_rgb8(), plain.to_rgb8(), "the boolean changed pixels");
 
     let r = send(
@@ -670,10 +593,10 @@ async fn operands_come_from_the_store_and_missing_ones_are_404() {
 #[tokio::test]
 async fn watermark_by_name_and_unknown_names_list_the_available_ones() {
     let f = seeded_with_operands(Config::default()).await;
-    let r = send(&f.app, get("/cat.jpg?wm=corner.png&gr=northeast&fm=png")).await;
+    let r = f.get("/cat.jpg?wm=corner.png&gr=northeast&fm=png").await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let marked = decode(&r.body);
-    let plain = decode(&send(&f.app, get("/cat.jpg?fm=png")).await.body);
+    let plain = decode(&f.get("/cat.jpg?fm=png").await.body);
     assert_eq!(
         (marked.width(), marked.height()),
         (plain.width(), plain.height())
@@ -684,7 +607,7 @@ async fn watermark_by_name_and_unknown_names_list_the_available_ones() {
     assert!((0..48).any(|d| differs(650 - 24, d)), "mark in the corner");
     assert!(!differs(10, 460), "south-west untouched");
 
-    let r = send(&f.app, get("/cat.jpg?wm=nope.png")).await;
+    let r = f.get("/cat.jpg?wm=nope.png").await;
     assert_eq!(r.status, 404);
     let message = r.json()["message"].as_str().unwrap().to_string();
     assert!(
@@ -702,7 +625,7 @@ async fn enforced_watermark_applies_to_originals_too() {
     })
     .unwrap();
     let f = seeded_with_operands(config).await;
-    let r = send(&f.app, get("/cat.jpg")).await;
+    let r = f.get("/cat.jpg").await;
     assert_eq!(r.status, 200);
     assert_ne!(
         r.body,
@@ -723,9 +646,9 @@ async fn enforced_watermark_applies_to_originals_too() {
 
 #[tokio::test]
 async fn unsupported_colourspace_is_400_before_the_store_is_read() {
-    let f = fixture_with(Config::default());
+    let f = TestApp::open(Config::default());
     // No such key: the 400 comes first.
-    let r = send(&f.app, get("/absent.jpg?tc=lab")).await;
+    let r = f.get("/absent.jpg?tc=lab").await;
     assert_eq!(r.status, 400);
     assert_eq!(r.error_code(), "invalid-parameter");
     assert!(r.json()["message"].as_str().unwrap().contains("'tc'"));
@@ -738,7 +661,7 @@ async fn upload_retry_with_the_same_bytes_is_200_and_rewrites_nothing() {
         .unwrap()
         .modified()
         .unwrap();
-    let r = upload_samples(&f.app).await;
+    let r = upload_samples(&f).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let j = r.json();
     assert_eq!(j["code"], "success");
@@ -746,7 +669,7 @@ async fn upload_retry_with_the_same_bytes_is_200_and_rewrites_nothing() {
     let etags = j["ETags"].as_array().unwrap();
     assert_eq!(etags.len(), 2);
     assert_eq!(etags[0]["link"], "http://images.test/cat.jpg");
-    let original = send(&f.app, get("/cat.jpg")).await;
+    let original = f.get("/cat.jpg").await;
     assert_eq!(
         original.header("etag"),
         Some(format!("\"{}\"", etags[0]["ETag"].as_str().unwrap()).as_str())
@@ -757,11 +680,7 @@ async fn upload_retry_with_the_same_bytes_is_200_and_rewrites_nothing() {
         .unwrap();
     assert_eq!(before, after, "the stored file is not rewritten");
     // Other bytes under a stored name stay a conflict (upload_conflict_is_409_and_writes_nothing).
-    let r = send(
-        &f.app,
-        upload_request("/", multipart(&[("data", Some("bug.png"), &png(3, 3))])),
-    )
-    .await;
+    let r = f.upload("/", &[("bug.png", &png(3, 3))]).await;
     assert_eq!(r.status, 409);
     assert_eq!(
         std::fs::read(f.root.join("bug.png")).unwrap(),
@@ -773,7 +692,7 @@ async fn upload_retry_with_the_same_bytes_is_200_and_rewrites_nothing() {
 async fn variants_revalidate_by_etag_only() {
     let f = seeded().await;
     let far = "Fri, 01 Jan 2100 00:00:00 GMT";
-    let original = send(&f.app, get("/cat.jpg")).await;
+    let original = f.get("/cat.jpg").await;
     let lm = original.header("last-modified").unwrap().to_string();
     for since in [lm.as_str(), far] {
         let r = send(
@@ -796,7 +715,8 @@ async fn variants_revalidate_by_etag_only() {
         assert_eq!(r.status, 200, "a variant is not dated by its original");
         assert!(!r.body.is_empty());
     }
-    let etag = send(&f.app, get("/cat.jpg?w=40"))
+    let etag = f
+        .get("/cat.jpg?w=40")
         .await
         .header("etag")
         .unwrap()
@@ -831,16 +751,11 @@ async fn variant_etag_follows_the_watermark_file() {
         watermarks_dir: marks.path().to_path_buf(),
         ..Default::default()
     };
-    let (a, b) = (fixture_with(by_name), fixture_with(enforced));
+    let (a, b) = (TestApp::open(by_name), TestApp::open(enforced));
     for f in [&a, &b] {
-        let r = send(
-            &f.app,
-            upload_request(
-                "/",
-                multipart(&[("data", Some("cat.jpg"), sample("progressive_3.jpg"))]),
-            ),
-        )
-        .await;
+        let r = f
+            .upload("/", &[("cat.jpg", sample("progressive_3.jpg"))])
+            .await;
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     }
     let etags = || async {

@@ -3,15 +3,13 @@
 //! Each event goes through `lambda_http`'s own conversion both ways, exactly as on
 //! Lambda, and the response is checked as the JSON API Gateway receives.
 
-mod common;
-
 use base64::Engine;
-use common::*;
 use image_service::auth::tokens::OriginSecrets;
-use image_service::{router, AppState, Config};
+use image_service::Config;
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Context, LambdaEvent, Service};
 use serde_json::Value;
+use test_support::*;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -55,8 +53,8 @@ fn header<'a>(resp: &'a Value, name: &str) -> Option<&'a str> {
 #[tokio::test]
 async fn rest_api_round_trip_upload_get_transform_delete() {
     ignore_stage();
-    let dir = tempfile::tempdir().unwrap();
-    let app = app_with(fs_store(dir.path()), Config::default());
+    let f = TestApp::new();
+    let app = f.app.clone();
     let original = include_bytes!("events/lambda.png");
 
     let up = invoke(&app, include_str!("events/rest_v1_post_multipart.json")).await;
@@ -69,7 +67,7 @@ async fn rest_api_round_trip_upload_get_transform_delete() {
         "https://abc123defg.execute-api.eu-west-1.amazonaws.com/lambda/uploads/lambda.png"
     );
     assert_eq!(
-        std::fs::read(dir.path().join("lambda/uploads/lambda.png")).unwrap(),
+        std::fs::read(f.root.join("lambda/uploads/lambda.png")).unwrap(),
         original
     );
 
@@ -96,26 +94,21 @@ async fn rest_api_round_trip_upload_get_transform_delete() {
 
     let del = invoke(&app, include_str!("events/rest_v1_delete.json")).await;
     assert_eq!(del["statusCode"], 200, "{del}");
-    assert!(!dir.path().join("lambda/uploads/lambda.png").exists());
+    assert!(!f.root.join("lambda/uploads/lambda.png").exists());
 }
 
-/// A store holding the image the GET events name.
-fn store_with_the_event_image() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("lambda/uploads")).unwrap();
-    std::fs::write(
-        dir.path().join("lambda/uploads/lambda.png"),
-        include_bytes!("events/lambda.png"),
-    )
-    .unwrap();
-    dir
+/// The app over a store holding the image the GET events name.
+async fn with_the_event_image(app: TestApp) -> TestApp {
+    let png = include_bytes!("events/lambda.png").to_vec();
+    app.put("lambda/uploads/lambda.png", png, "image/png").await;
+    app
 }
 
 #[tokio::test]
 async fn http_api_v2_transformed_get() {
     ignore_stage();
-    let dir = store_with_the_event_image();
-    let app = app_with(fs_store(dir.path()), Config::default());
+    let f = with_the_event_image(TestApp::new()).await;
+    let app = f.app.clone();
     let r = invoke(&app, include_str!("events/http_v2_get_transformed.json")).await;
     assert_eq!(r["statusCode"], 200, "{r}");
     assert_eq!(r["isBase64Encoded"], true);
@@ -129,19 +122,13 @@ async fn http_api_v2_transformed_get() {
 #[tokio::test]
 async fn lambda_request_id_is_logged_and_the_origin_header_is_checked() {
     ignore_stage();
-    let dir = store_with_the_event_image();
     let origin = "origin-cloudfront-0123456789";
-    let (sink, lines) = capture();
-    let app = router(
-        AppState::new(
-            fs_store(dir.path()),
-            Config {
-                origin_secrets: OriginSecrets::parse(origin).unwrap(),
-                ..Config::default()
-            },
-        )
-        .with_log_sink(sink),
-    );
+    let f = with_the_event_image(TestApp::exact(Config {
+        origin_secrets: OriginSecrets::parse(origin).unwrap(),
+        ..Config::default()
+    }))
+    .await;
+    let app = f.app.clone();
     let mut context = Context::default();
     context.request_id = "8f5a2c1e-lambda-request-id".into();
     let event = include_str!("events/rest_v1_get_transformed.json");
@@ -157,7 +144,7 @@ async fn lambda_request_id_is_logged_and_the_origin_header_is_checked() {
     assert_eq!(r["statusCode"], 200, "{r}");
     assert!(header(&r, "server-timing").is_some_and(|t| t.contains("encode;dur=")));
 
-    let lines = lines.lock().unwrap();
+    let lines = f.lines();
     assert_eq!(lines.len(), 2, "{lines:?}");
     for (line, status) in lines.iter().zip([403, 200]) {
         let log: Value = serde_json::from_str(line).unwrap();

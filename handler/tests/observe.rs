@@ -2,57 +2,23 @@
 //! namespace is configured, and `Server-Timing` on image responses. The lines are
 //! captured through the state's log sink, exactly as the service writes them.
 
-mod common;
-
 use axum::body::Body;
 use axum::http::Request;
-use common::*;
 use image_service::auth::signing::{parse_keys, sign};
 use image_service::auth::tokens::WriteTokens;
 use image_service::auth::SigningMode;
-use image_service::{router, AppState, Config};
+use image_service::Config;
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
+use test_support::*;
 
 const TOKEN: &str = "tok-observe-0123456789";
 const KEY: &str = "k1:signing-secret-0123456789";
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    app: axum::Router,
-    lines: Arc<Mutex<Vec<String>>>,
-}
-
-async fn fixture(config: Config) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = fs_store(dir.path());
-    store
-        .put_if_absent("cat.png", png(64, 48).into(), "image/png")
-        .await
-        .unwrap();
-    let (sink, lines) = capture();
-    let app = router(AppState::new(store, config).with_log_sink(sink));
-    Fixture {
-        _dir: dir,
-        app,
-        lines,
-    }
-}
-
-impl Fixture {
-    /// Sends `req` and returns the response with the lines written for it.
-    async fn send(&self, req: Request<Body>) -> (TestResponse, Vec<Value>) {
-        self.lines.lock().unwrap().clear();
-        let r = send(&self.app, req).await;
-        let lines = self
-            .lines
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-            .collect();
-        (r, lines)
-    }
+/// `cat.png` served with `config` as given; the log lines are kept by the app.
+async fn fixture(config: Config) -> TestApp {
+    let f = TestApp::exact(config);
+    f.put("cat.png", png(64, 48), "image/png").await;
+    f
 }
 
 fn metered() -> Config {
@@ -95,7 +61,7 @@ fn ms(v: &Value, field: &str) -> f64 {
 #[tokio::test]
 async fn a_transform_logs_its_phases_and_metrics_and_sends_server_timing() {
     let f = fixture(metered()).await;
-    let (r, lines) = f.send(get("/cat.png?w=32&fm=webp")).await;
+    let (r, lines) = f.send_logged(get("/cat.png?w=32&fm=webp")).await;
     assert_eq!(r.status, 200);
     let (log, emf) = split(&lines);
     assert_eq!(log["route"], "transform");
@@ -151,7 +117,7 @@ async fn a_transform_logs_its_phases_and_metrics_and_sends_server_timing() {
     let mut req = get("/cat.png?w=32&fm=webp");
     req.headers_mut()
         .insert("if-none-match", etag.parse().unwrap());
-    let (r, lines) = f.send(req).await;
+    let (r, lines) = f.send_logged(req).await;
     assert_eq!(r.status, 304);
     let timing = r.header("server-timing").unwrap();
     assert!(
@@ -164,7 +130,7 @@ async fn a_transform_logs_its_phases_and_metrics_and_sends_server_timing() {
 #[tokio::test]
 async fn an_original_reads_the_store_only() {
     let f = fixture(metered()).await;
-    let (r, lines) = f.send(get("/cat.png")).await;
+    let (r, lines) = f.send_logged(get("/cat.png")).await;
     assert_eq!(r.status, 200);
     let (log, emf) = split(&lines);
     assert_eq!(log["route"], "original");
@@ -187,7 +153,7 @@ async fn an_original_reads_the_store_only() {
 #[tokio::test]
 async fn an_error_logs_its_code_and_counts_it() {
     let f = fixture(metered()).await;
-    let (r, lines) = f.send(get("/missing.png?w=10")).await;
+    let (r, lines) = f.send_logged(get("/missing.png?w=10")).await;
     assert_eq!(r.status, 404);
     let (log, emf) = split(&lines);
     assert_eq!(
@@ -214,7 +180,7 @@ async fn an_error_logs_its_code_and_counts_it() {
     );
 
     // Refused before any work: the parameter error names its route and code.
-    let (r, lines) = f.send(get("/cat.png?w=-3")).await;
+    let (r, lines) = f.send_logged(get("/cat.png?w=-3")).await;
     assert_eq!(r.status, 400);
     let (log, emf) = split(&lines);
     assert_eq!(
@@ -253,7 +219,7 @@ async fn every_route_has_its_name() {
             405,
         ),
     ] {
-        let (r, lines) = f.send(req).await;
+        let (r, lines) = f.send_logged(req).await;
         assert_eq!(r.status, status, "{route}");
         let (log, emf) = split(&lines);
         assert_eq!(log["route"], route);
@@ -272,7 +238,7 @@ async fn every_route_has_its_name() {
 #[tokio::test]
 async fn no_metrics_line_without_a_namespace() {
     let f = fixture(Config::default()).await;
-    let (_, lines) = f.send(get("/cat.png")).await;
+    let (_, lines) = f.send_logged(get("/cat.png")).await;
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["msg"], "request");
 }
@@ -310,7 +276,7 @@ async fn no_credential_is_ever_logged() {
             200,
         ),
     ] {
-        let (r, lines) = f.send(req).await;
+        let (r, lines) = f.send_logged(req).await;
         assert_eq!(r.status, status);
         assert_eq!(lines.len(), 2);
         for line in &lines {

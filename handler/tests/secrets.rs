@@ -8,18 +8,16 @@
 //! skipped with a message, unless `IMAGE_SERVICE_REQUIRE_S3=1` (set by `bin/test`),
 //! which turns the missing endpoint into a failure.
 
-mod common;
-
 use aws_sdk_secretsmanager::config::{Credentials, Region};
 use aws_sdk_secretsmanager::Client;
-use common::*;
 use image_service::auth::tokens::{OriginSecrets, WriteTokens};
 use image_service::secrets::{ReadCounts, SharedSecrets};
-use image_service::{router, AppState, Config};
-use std::io::{BufRead, BufReader, Read, Write};
+use image_service::Config;
+use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
+use test_support::*;
 
 const ENV_TOKEN: &str = "tok-from-the-environment-01";
 const TOKEN_1: &str = "tok-secret-first-0123456789";
@@ -28,16 +26,7 @@ const ORIGIN_1: &str = "origin-first-0123456789";
 const ORIGIN_2: &str = "origin-second-0123456789";
 
 fn endpoint() -> Option<String> {
-    match std::env::var("IMAGE_SERVICE_TEST_S3_ENDPOINT") {
-        Ok(e) => Some(e),
-        Err(_) if std::env::var("IMAGE_SERVICE_REQUIRE_S3").as_deref() == Ok("1") => {
-            panic!("IMAGE_SERVICE_TEST_S3_ENDPOINT is not set but IMAGE_SERVICE_REQUIRE_S3=1")
-        }
-        Err(_) => {
-            eprintln!("skipping Secrets Manager case: IMAGE_SERVICE_TEST_S3_ENDPOINT is not set");
-            None
-        }
-    }
+    s3_endpoint("Secrets Manager case")
 }
 
 fn client(endpoint: &str) -> Client {
@@ -92,31 +81,21 @@ fn config(secret: &str, ttl: Duration) -> Config {
     }
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    app: axum::Router,
+/// `cat.png` served with `config` as given and the secret's values, which the test
+/// watches being read.
+struct WithSecrets {
+    app: TestApp,
     secrets: Arc<SharedSecrets>,
 }
 
-async fn fixture(config: Config, client: Client) -> Fixture {
+async fn fixture(config: Config, client: Client) -> WithSecrets {
     let secrets = SharedSecrets::load(&config, client).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = fs_store(dir.path());
-    store
-        .put_if_absent("cat.png", png(8, 8).into(), "image/png")
-        .await
-        .unwrap();
-    let app = router(quiet(
-        AppState::new(store, config).with_secrets(secrets.clone()),
-    ));
-    Fixture {
-        _dir: dir,
-        app,
-        secrets,
-    }
+    let app = TestApp::exact_with(config, |state| state.with_secrets(secrets.clone()));
+    app.put("cat.png", png(8, 8), "image/png").await;
+    WithSecrets { app, secrets }
 }
 
-impl Fixture {
+impl WithSecrets {
     /// Status of a listing (token-protected) with this token and origin value.
     async fn list(&self, token: &str, origin: Option<&str>) -> u16 {
         let mut req = get("/");
@@ -126,7 +105,7 @@ impl Fixture {
             req.headers_mut()
                 .insert("x-origin-verify", o.parse().unwrap());
         }
-        send(&self.app, req).await.status
+        self.app.send(req).await.status
     }
 
     /// Lets the values age past `ttl`, sends the request that starts a read, and waits
@@ -184,9 +163,9 @@ async fn the_secret_is_read_once_and_its_values_are_enforced() {
             .insert("x-origin-verify", ORIGIN_1.parse().unwrap());
         req
     };
-    let r = send(&f.app, upload(ENV_TOKEN)).await;
+    let r = f.app.send(upload(ENV_TOKEN)).await;
     assert_eq!((r.status, r.error_code().as_str()), (403, "invalid-token"));
-    assert_eq!(send(&f.app, upload(TOKEN_1)).await.status, 200);
+    assert_eq!(f.app.send(upload(TOKEN_1)).await.status, 200);
     // Many requests, still one read (the TTL is long).
     for _ in 0..5 {
         f.list(TOKEN_1, Some(ORIGIN_1)).await;
@@ -346,24 +325,10 @@ fn binary(name: &str, endpoint: &str, secret: &str, dir: &std::path::Path) -> Co
     cmd
 }
 
-/// One HTTP/1.1 request on a fresh connection; the status code.
+/// A GET on a fresh connection, with the origin header or not; the status code.
 fn http_status(addr: &str, path: &str, origin: Option<&str>) -> u16 {
-    let mut conn = std::net::TcpStream::connect(addr).unwrap();
-    let origin = origin
-        .map(|o| format!("X-Origin-Verify: {o}\r\n"))
-        .unwrap_or_default();
-    write!(
-        conn,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{origin}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    conn.read_to_string(&mut response).unwrap();
-    response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {response:?}"))
+    let headers: Vec<(&str, &str)> = origin.map(|o| ("X-Origin-Verify", o)).into_iter().collect();
+    server::request(addr, "GET", path, &headers, b"").status
 }
 
 #[tokio::test]
@@ -402,39 +367,21 @@ async fn the_binaries_read_the_secret_before_serving() {
 
     // The local server with a secret: its origin value is required, its token works.
     let name = create_secret(&sm, &secret_json(TOKEN_1, ORIGIN_1, "")).await;
-    let mut child = binary(local, &endpoint, &name, dir.path())
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut addr = None;
-    let mut line = String::new();
-    while stdout.read_line(&mut line).unwrap() > 0 {
-        if let Some(a) = line.trim().strip_prefix("listening on http://") {
-            addr = Some(a.to_string());
-            break;
-        }
-        line.clear();
-    }
-    let Some(addr) = addr else {
-        let _ = child.kill();
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        panic!("the server did not start: {err}");
-    };
+    let mut server =
+        server::LocalServer::start(binary(local, &endpoint, &name, dir.path()).args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+        ]));
+    let addr = server.addr.clone();
     let statuses = (
         http_status(&addr, "/_/health", None),
         http_status(&addr, "/_/health", Some(ORIGIN_1)),
     );
     // The request log lines are on stdout, one JSON object each.
     let mut logged = Vec::new();
-    line.clear();
-    while logged.len() < 2 && stdout.read_line(&mut line).unwrap() > 0 {
+    let mut line = String::new();
+    while logged.len() < 2 && server.stdout().read_line(&mut line).unwrap() > 0 {
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(line.trim()) {
             if v["msg"] == "request" {
                 logged.push(v);
@@ -442,8 +389,7 @@ async fn the_binaries_read_the_secret_before_serving() {
         }
         line.clear();
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    server.kill();
     assert_eq!(statuses, (403, 200));
     assert_eq!(logged.len(), 2);
     assert_eq!(

@@ -3,20 +3,17 @@
 //! URLs here are signed by two independent implementations of the scheme, the README's
 //! Python and JavaScript examples (tools/signing/), as well as by our own signer.
 
-mod common;
-
 use axum::body::Body;
 use axum::http::Request;
-use common::*;
 use image_service::auth::signing::{parse_keys, sign};
 use image_service::auth::tokens::{OriginSecrets, WriteTokens};
 use image_service::auth::SigningMode;
 use image_service::config::CorsOrigins;
 use image_service::storage::DynStore;
-use image_service::{router, AppState, Config};
-use std::path::PathBuf;
+use image_service::Config;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use test_support::*;
 
 const KEYS: &str = "current:secret-current-0123456789,previous:secret-previous-0123456789";
 const TOKEN: &str = "tok-0123456789abcdef";
@@ -28,29 +25,14 @@ fn now() -> u64 {
         .as_secs()
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: DynStore,
-    app: axum::Router,
-}
-
 /// A store holding `cat.png` and `a b/ü.png`, served with `config` exactly as given
 /// (no test-only opening of the management routes).
-async fn fixture(config: Config) -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = fs_store(dir.path());
+async fn fixture(config: Config) -> TestApp {
+    let f = TestApp::exact(config);
     for key in ["cat.png", "a b/ü.png"] {
-        store
-            .put_if_absent(key, png(64, 48).into(), "image/png")
-            .await
-            .unwrap();
+        f.put(key, png(64, 48), "image/png").await;
     }
-    let app = router(quiet(AppState::new(store.clone(), config)));
-    Fixture {
-        _dir: dir,
-        store,
-        app,
-    }
+    f
 }
 
 fn signing_config() -> Config {
@@ -61,14 +43,10 @@ fn signing_config() -> Config {
     }
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 /// Runs one of the independent signers: `python3 sign.py` or `node sign.mjs`.
 fn sign_externally(program: &str, script: &str, key: &str, url: &str, exp: Option<u64>) -> String {
     let mut cmd = Command::new(program);
-    cmd.arg(repo().join("tools/signing").join(script))
+    cmd.arg(repo_root().join("tools/signing").join(script))
         .arg(key)
         .arg(url);
     if let Some(e) = exp {
@@ -93,7 +71,7 @@ async fn urls_signed_by_python_and_javascript_are_accepted() {
     for (program, script) in [("python3", "sign.py"), ("node", "sign.mjs")] {
         for exp in [None, Some(now() + 3600)] {
             let signed = sign_externally(program, script, key, url, exp);
-            let r = send(&f.app, get(&signed)).await;
+            let r = f.get(&signed).await;
             assert_eq!(r.status, 200, "{script} {signed}: {:?}", r.body);
             assert_eq!(r.header("content-type"), Some("image/png"));
             // The previous key still verifies while it is configured (rotation).
@@ -104,7 +82,7 @@ async fn urls_signed_by_python_and_javascript_are_accepted() {
                 url,
                 exp,
             );
-            assert_eq!(send(&f.app, get(&old)).await.status, 200, "{old}");
+            assert_eq!(f.get(&old).await.status, 200, "{old}");
         }
     }
 }
@@ -115,7 +93,7 @@ async fn unsigned_tampered_and_expired_urls_are_refused() {
     let keys = parse_keys(KEYS).unwrap();
     let pairs = image_service::http::query_pairs("w=32");
     let signed = sign(&keys, "cat.png", &pairs, Some(now() + 600)).unwrap();
-    assert_eq!(send(&f.app, get(&signed)).await.status, 200);
+    assert_eq!(f.get(&signed).await.status, 200);
 
     for url in [
         "/cat.png?w=32".to_string(),
@@ -124,15 +102,15 @@ async fn unsigned_tampered_and_expired_urls_are_refused() {
         signed.replace("kid=current", "kid=nobody"),
         signed.replace("s=", "s=x"),
     ] {
-        let r = send(&f.app, get(&url)).await;
+        let r = f.get(&url).await;
         assert_eq!(r.status, 403, "{url}");
         assert_eq!(r.error_code(), "invalid-signature", "{url}");
     }
     let expired = sign(&keys, "cat.png", &pairs, Some(now() - 1)).unwrap();
-    let r = send(&f.app, get(&expired)).await;
+    let r = f.get(&expired).await;
     assert_eq!((r.status, r.error_code().as_str()), (403, "expired"));
     // Originals stay public unless configured otherwise.
-    assert_eq!(send(&f.app, get("/cat.png")).await.status, 200);
+    assert_eq!(f.get("/cat.png").await.status, 200);
 }
 
 #[tokio::test]
@@ -167,14 +145,14 @@ async fn originals_can_require_signatures_too() {
         ..signing_config()
     })
     .await;
-    let r = send(&f.app, get("/cat.png")).await;
+    let r = f.get("/cat.png").await;
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (403, "invalid-signature")
     );
     let keys = parse_keys(KEYS).unwrap();
     let signed = sign(&keys, "cat.png", &[], None).unwrap();
-    assert_eq!(send(&f.app, get(&signed)).await.status, 200);
+    assert_eq!(f.get(&signed).await.status, 200);
 }
 
 fn with_token(mut req: Request<Body>, token: &str) -> Request<Body> {
@@ -216,7 +194,7 @@ async fn management_routes_need_a_valid_bearer_token() {
     assert_eq!(r.status, 401);
     let r = send(&f.app, with_token(delete(), "Bearer")).await;
     assert_eq!(r.status, 403);
-    let r = send(&f.app, get("/")).await;
+    let r = f.get("/").await;
     assert_eq!(r.status, 401);
     // Nothing changed by the refused requests; the body was never needed.
     assert_eq!(keys_in(&f.store).await, before);
@@ -229,7 +207,7 @@ async fn management_routes_need_a_valid_bearer_token() {
         vec!["a b/ü.png".to_string(), "new/x.png".to_string()]
     );
     // Reading images never needs a token.
-    assert_eq!(send(&f.app, get("/new/x.png")).await.status, 200);
+    assert_eq!(f.get("/new/x.png").await.status, 200);
 }
 
 #[tokio::test]
@@ -240,7 +218,7 @@ async fn listing_can_stay_public() {
         ..Config::default()
     })
     .await;
-    assert_eq!(send(&f.app, get("/")).await.status, 200);
+    assert_eq!(f.get("/").await.status, 200);
 }
 
 #[tokio::test]
@@ -383,7 +361,7 @@ async fn cors_list_sends_vary_origin_on_every_response() {
             r.headers
         );
     }
-    let r = send(&f.app, get("/cat.png")).await;
+    let r = f.get("/cat.png").await;
     assert_eq!(r.header("access-control-allow-origin"), None);
 }
 
@@ -503,7 +481,7 @@ async fn origin_secret_guards_every_route() {
     }
     // Off when none is configured.
     let f = fixture(Config::default()).await;
-    assert_eq!(send(&f.app, get("/_/health")).await.status, 200);
+    assert_eq!(f.get("/_/health").await.status, 200);
 }
 
 #[tokio::test]
@@ -513,7 +491,7 @@ async fn limits_answer_clear_errors() {
         ..Config::default()
     })
     .await;
-    let r = send(&f.app, get("/cat.png?w=10&bl=1&ng=true")).await;
+    let r = f.get("/cat.png?w=10&bl=1&ng=true").await;
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (400, "too-many-operations")
@@ -525,21 +503,21 @@ async fn limits_answer_clear_errors() {
     })
     .await;
     for url in ["/cat.png", "/cat.png?fm=png&ll=true"] {
-        let r = send(&f.app, get(url)).await;
+        let r = f.get(url).await;
         assert_eq!(
             (r.status, r.error_code().as_str()),
             (413, "output-too-large"),
             "{url}"
         );
     }
-    assert_eq!(send(&f.app, get("/cat.png?w=2&fm=gif")).await.status, 200);
+    assert_eq!(f.get("/cat.png?w=2&fm=gif").await.status, 200);
 
     let f = fixture(Config {
         max_output_dimension: 100,
         ..Config::default()
     })
     .await;
-    let r = send(&f.app, get("/cat.png?ex=40")).await;
+    let r = f.get("/cat.png?ex=40").await;
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (413, "image-too-large")
@@ -551,6 +529,6 @@ async fn limits_answer_clear_errors() {
         ..Config::default()
     })
     .await;
-    let r = send(&f.app, get("/cat.png?w=32&bl=3")).await;
+    let r = f.get("/cat.png?w=32&bl=3").await;
     assert_eq!((r.status, r.error_code().as_str()), (503, "timeout"));
 }

@@ -5,15 +5,13 @@
 //! Without it they are skipped with a message — unless `IMAGE_SERVICE_REQUIRE_S3=1`,
 //! which `bin/test` sets, turns the missing endpoint into a failure.
 
-mod common;
-
 use bytes::Bytes;
-use common::*;
 use image_service::storage::s3::S3Store;
 use image_service::storage::{DynStore, StoreError};
 use image_service::Config;
 use std::sync::Arc;
 use std::time::Duration;
+use test_support::*;
 
 fn fresh_fs() -> (tempfile::TempDir, DynStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -22,13 +20,7 @@ fn fresh_fs() -> (tempfile::TempDir, DynStore) {
 }
 
 async fn fresh_s3() -> Option<DynStore> {
-    let Ok(endpoint) = std::env::var("IMAGE_SERVICE_TEST_S3_ENDPOINT") else {
-        if std::env::var("IMAGE_SERVICE_REQUIRE_S3").as_deref() == Ok("1") {
-            panic!("IMAGE_SERVICE_TEST_S3_ENDPOINT is not set but IMAGE_SERVICE_REQUIRE_S3=1");
-        }
-        eprintln!("skipping S3 contract case: IMAGE_SERVICE_TEST_S3_ENDPOINT is not set");
-        return None;
-    };
+    let endpoint = s3_endpoint("S3 contract case")?;
     let conf = aws_sdk_s3::Config::builder()
         .behavior_version_latest()
         .endpoint_url(endpoint)

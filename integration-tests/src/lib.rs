@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use reqwest::{Method, StatusCode};
+// The multipart bodies and test images every test binary of the workspace builds.
+pub use test_support::{multipart, multipart_content_type, seeded_png as png, Part, BOUNDARY};
 
 /// The sample images of `assets/samples/` the suite uploads as its originals.
 pub mod samples {
@@ -234,47 +236,6 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, Strin
     Ok(decoded)
 }
 
-/// A small opaque PNG of `w`×`h` whose pixels depend on `seed`.
-pub fn png(w: u32, h: u32, seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([
-            (x as u8).wrapping_mul(7) ^ seed,
-            (y as u8).wrapping_mul(13),
-            seed.wrapping_add((x + y) as u8),
-        ])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .expect("encode png");
-    out.into_inner()
-}
-
-/// One part of a multipart body: field name, optional file name, bytes.
-pub type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
-
-pub const BOUNDARY: &str = "----image-service-e2e-7f3a9c";
-
-/// A `multipart/form-data` body with [`BOUNDARY`].
-pub fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (field, filename, bytes) in parts {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"").as_bytes(),
-        );
-        if let Some(name) = filename {
-            body.extend_from_slice(
-                format!("; filename=\"{name}\"\r\nContent-Type: application/octet-stream")
-                    .as_bytes(),
-            );
-        }
-        body.extend_from_slice(b"\r\n\r\n");
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
 /// Percent-encodes a query value (everything but unreserved characters).
 pub fn encode_query_value(value: &str) -> String {
     let mut out = String::new();
@@ -401,7 +362,7 @@ impl Service {
     }
 
     pub async fn upload_raw(&self, path: &str, body: Vec<u8>) -> Res {
-        let ct = format!("multipart/form-data; boundary={BOUNDARY}");
+        let ct = multipart_content_type();
         self.send(
             Method::POST,
             &self.url(path),

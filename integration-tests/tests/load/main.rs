@@ -36,18 +36,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn peak_rss_mb(pid: &str) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -173,7 +161,11 @@ async fn main() -> std::process::ExitCode {
         );
     }
     if let Ok(pid) = std::env::var("LOAD_SERVER_PID") {
-        match peak_rss_mb(&pid) {
+        match pid
+            .parse()
+            .ok()
+            .and_then(|pid| test_support::peak_rss_mb(Some(pid)))
+        {
             Some(mb) => println!("server peak RSS: {mb:.0} MB"),
             None => println!("server peak RSS: unknown (pid {pid})"),
         }
