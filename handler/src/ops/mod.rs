@@ -2,42 +2,21 @@
 //! of them that a plan holds (`crate::plan` builds it from the parameters, in the order
 //! `plan::ORDER` declares).
 
-pub mod affine;
-pub mod bandbool;
-pub mod bands;
-pub mod blur;
-pub mod boolean;
-pub mod canvas;
-pub mod clahe;
-pub mod colourspace;
+pub mod channels;
+pub mod colour;
 pub mod composite;
-pub mod convolve;
-pub mod ensure_alpha;
-pub mod extend;
-pub mod extract;
-pub mod extract_channel;
-pub mod flatten;
-pub mod flip;
-pub mod flop;
-pub mod gamma;
-pub mod greyscale;
-pub mod join_channel;
-pub mod lab;
-pub mod linear;
-pub mod median;
-pub mod modulate;
-pub mod negate;
-pub mod normalise;
+pub mod filters;
+pub mod geometry;
 pub mod pixel;
-pub mod recomb;
-pub mod remove_alpha;
-pub mod resize;
-pub mod rotate;
-pub mod sharpen;
-pub mod strategy;
-pub mod threshold;
-pub mod tint;
-pub mod trim;
+
+// Every operation module stays reachable at its old path (`ops::trim::Trim`, …).
+pub use channels::{bandbool, boolean, ensure_alpha, extract_channel, join_channel, remove_alpha};
+pub use colour::{
+    colourspace, gamma, greyscale, linear, modulate, negate, normalise, recomb, threshold, tint,
+};
+pub use composite::flatten;
+pub use filters::{blur, clahe, convolve, median, sharpen};
+pub use geometry::{affine, extend, extract, flip, flop, resize, rotate, strategy, trim};
 
 #[cfg(test)]
 pub mod testutil;

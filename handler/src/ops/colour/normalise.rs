@@ -1,0 +1,101 @@
+//! `nr`: Sharp's `normalise()`: stretch luminance so its 1st percentile maps to black
+//! and its 99th to white. As Sharp: L of CIE Lab, percentiles as whole L values (a
+//! histogram of L truncated to integers), `L' = (L − lo)·100/(hi − lo)` when
+//! `hi − lo > 1` (else nothing), a and b kept, back to sRGB clamped. Alpha is
+//! untouched; depth is kept; grey images stay grey.
+
+use crate::error::Result;
+use crate::ops::pixel::lab::{lab_to_srgb, rgb_of, set_rgb, srgb_to_lab, Linearise};
+use crate::ops::pixel::map_colour;
+use image::DynamicImage;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Normalise;
+
+/// Sharp's default percentiles.
+const LOWER: f64 = 1.0;
+const UPPER: f64 = 99.0;
+
+impl Normalise {
+    pub fn apply(&self, images: &mut [DynamicImage]) -> Result<()> {
+        let lin = Linearise::new();
+        for img in images.iter_mut() {
+            // First pass: histogram of whole L values.
+            let hist = std::cell::RefCell::new([0u64; 101]);
+            let mut probe = img.clone();
+            map_colour(&mut probe, |colour, _| {
+                let l = srgb_to_lab(&lin, rgb_of(colour))[0];
+                hist.borrow_mut()[(l.clamp(0.0, 100.0)) as usize] += 1;
+            });
+            drop(probe);
+            let hist = hist.into_inner();
+            let (lo, hi) = (percentile(&hist, LOWER), percentile(&hist, UPPER));
+            if hi - lo <= 1.0 {
+                continue;
+            }
+            let f = 100.0 / (hi - lo);
+            map_colour(img, |colour, _| {
+                let mut lab = srgb_to_lab(&lin, rgb_of(colour));
+                lab[0] = (lab[0] - lo) * f;
+                set_rgb(&lin, colour, lab_to_srgb(lab));
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The first whole L value whose cumulative share of pixels exceeds `p` percent.
+fn percentile(hist: &[u64; 101], p: f64) -> f32 {
+    let total: u64 = hist.iter().sum();
+    let want = total as f64 * p / 100.0;
+    let mut seen = 0u64;
+    for (i, n) in hist.iter().enumerate() {
+        seen += n;
+        if seen as f64 > want {
+            return i as f32;
+        }
+    }
+    100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::pixel::tests::every_variant;
+    use crate::ops::testutil::assert_like_sharp;
+
+    #[test]
+    fn matches_sharp() {
+        assert_like_sharp("ops-photo.png", "normalise", 0.97, |f| Normalise.apply(f));
+    }
+
+    #[test]
+    fn flat_images_are_untouched_and_every_type_works() {
+        let flat =
+            DynamicImage::ImageRgb8(image::RgbImage::from_pixel(4, 4, image::Rgb([90, 90, 90])));
+        let mut f = [flat.clone()];
+        Normalise.apply(&mut f).unwrap();
+        assert_eq!(f[0], flat);
+        for img in every_variant(6, 5).into_iter().chain(every_variant(1, 1)) {
+            let mut f = [img.clone()];
+            Normalise.apply(&mut f).unwrap();
+            assert_eq!(f[0].color(), img.color());
+        }
+    }
+
+    #[test]
+    fn stretches_a_low_contrast_ramp() {
+        let ramp = DynamicImage::ImageLuma8(image::GrayImage::from_fn(100, 1, |x, _| {
+            image::Luma([100 + (x / 2) as u8])
+        }));
+        let mut f = [ramp];
+        Normalise.apply(&mut f).unwrap();
+        let g = f[0].as_luma8().unwrap();
+        // Whole-L percentiles leave a little headroom, as in Sharp.
+        assert!(
+            g.get_pixel(0, 0)[0] < 20 && g.get_pixel(99, 0)[0] > 235,
+            "{:?}",
+            g.as_raw()
+        );
+    }
+}
