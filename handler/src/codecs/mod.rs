@@ -15,7 +15,7 @@
 //!   `lossless` is not available in rav1e; it maps to quality 100 (near-lossless).
 //! * PNG: always lossless; `quality` is ignored (no palette quantisation).
 //! * GIF: `quality` is ignored; one palette for all frames, close colours merged unless
-//!   `lossless`, NeuQuant when more than 256 remain; frames differenced (see gif_encode.rs).
+//!   `lossless`, NeuQuant when more than 256 remain; frames differenced (see gif/encode.rs).
 //! * TIFF: uncompressed; `quality` is ignored.
 //!
 //! Inputs: JPEG (turbojpeg, incl. progressive/CMYK), PNG, WebP (incl. animated), GIF
@@ -24,15 +24,9 @@
 //! refused with 415.
 
 mod avif;
-#[cfg(feature = "avif-decode")]
-mod avif_decode;
 mod color;
 mod gif;
-mod gif_encode;
-mod isobmff;
-pub mod isolate;
 mod jpeg;
-mod jpeg_huffman;
 mod orient;
 mod png;
 mod probe;
@@ -46,6 +40,7 @@ use image::DynamicImage;
 
 use crate::error::Error;
 
+pub use avif::isolate;
 pub use probe::probe;
 pub use sniff::sniff;
 
@@ -464,9 +459,7 @@ pub fn encode(frames: &[Frame], loop_count: u16, opts: &EncodeOptions) -> Result
             OutputFormat::Jpeg => jpeg::encode(&first.image, opts.quality, opts.lossless),
             OutputFormat::Png => png::encode(&first.image),
             OutputFormat::Webp => webp::encode(frames, loop_count, opts.quality, opts.lossless),
-            OutputFormat::Gif => {
-                gif_encode::encode(frames, loop_count, opts.lossless, opts.palette)
-            }
+            OutputFormat::Gif => gif::encode(frames, loop_count, opts.lossless, opts.palette),
             OutputFormat::Tiff => tiff::encode(&first.image),
             OutputFormat::Avif => avif::encode(&first.image, opts.quality, opts.lossless),
         },

@@ -28,8 +28,8 @@ use rav1d::src::lib::{
     dav1d_open, dav1d_picture_unref, dav1d_send_data,
 };
 
-use super::isobmff::HeifInfo;
-use super::{corrupt, Frame, ImageFormat, Limits, RawDecoded};
+use super::container::HeifInfo;
+use crate::codecs::{corrupt, Frame, ImageFormat, Limits, RawDecoded};
 use crate::error::Error;
 
 /// `EAGAIN` as rav1d reports it (negated errno).

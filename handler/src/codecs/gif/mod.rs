@@ -1,5 +1,5 @@
 //! GIF decoding through the `image` crate, plus a block scanner that counts frames and
-//! reads the loop count without decompressing anything. Encoding is in `gif_encode.rs`.
+//! reads the loop count without decompressing anything. Encoding is in `encode.rs`.
 //!
 //! Loop count: `Decoded::loop_count` is the number of plays (0 = forever), as in WebP.
 //! A GIF without a NETSCAPE2.0 block plays once (1); a NETSCAPE repeat count n > 0 means
@@ -13,6 +13,9 @@ use image::{AnimationDecoder, DynamicImage, ImageDecoder};
 
 use super::{corrupt, from_image_error, Frame, ImageFormat, Limits, Probe, RawDecoded};
 use crate::error::Error;
+
+mod encode;
+pub(super) use encode::encode;
 
 #[derive(Debug, PartialEq, Eq)]
 struct GifInfo {
@@ -198,7 +201,6 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codecs::gif_encode::encode;
     use crate::codecs::tests::fixture;
     use crate::codecs::{
         decode, encode as encode_any, sniff, DecodeOptions, EncodeOptions, OutputFormat,

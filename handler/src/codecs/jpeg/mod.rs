@@ -10,10 +10,12 @@ use image::{DynamicImage, GrayImage, RgbImage};
 use turbojpeg::{Colorspace, Compressor, Decompressor, Image, PixelFormat, ScalingFactor, Subsamp};
 
 use super::{
-    alloc_pixels, color, corrupt, jpeg_huffman, orient, to_rgb8_on_white, Frame, ImageFormat,
-    Limits, Probe, RawDecoded,
+    alloc_pixels, color, corrupt, orient, to_rgb8_on_white, Frame, ImageFormat, Limits, Probe,
+    RawDecoded,
 };
 use crate::error::Error;
+
+mod huffman;
 
 pub(super) const DEFAULT_QUALITY: u8 = 80;
 /// From this quality up, chroma keeps full resolution (4:4:4); below it 4:2:0 saves ~30%.
@@ -24,7 +26,7 @@ const FULL_CHROMA_FROM_QUALITY: u8 = 90;
 /// 10% at 3840 px.
 const PROGRESSIVE: bool = false;
 /// From this many output pixels the Huffman tables are optimised after encoding
-/// (`jpeg_huffman`) instead of by libjpeg, whose second pass keeps every coefficient of
+/// (`huffman`) instead of by libjpeg, whose second pass keeps every coefficient of
 /// the image (2 bytes per sample). Same bytes either way.
 const REWRITE_HUFFMAN_FROM_PIXELS: usize = 1 << 20;
 /// Bounds the work a hostile progressive JPEG with thousands of scans can cause.
@@ -277,7 +279,7 @@ fn encode_with(
     }
     // The rewriter handles everything this encoder writes; should it ever refuse, the
     // file with standard tables is still a correct JPEG.
-    Ok(jpeg_huffman::optimize_huffman(&jpeg).unwrap_or(jpeg))
+    Ok(huffman::optimize_huffman(&jpeg).unwrap_or(jpeg))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! (`ispe`), rotation/mirroring (`irot`/`imir`), colour (`colr`) and whether an alpha
 //! auxiliary image exists. Only boxes are walked; no payload is copied except an ICC profile.
 
-use super::orient;
+use crate::codecs::orient;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Nclx {
@@ -265,7 +265,7 @@ fn is_alpha_item(props: &[([u8; 4], &[u8])]) -> Result<bool> {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn make_box(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {

@@ -1,11 +1,16 @@
 //! AVIF: header probing (shared with HEIC), encoding with ravif (rav1e), and the switch for
-//! decoding, which lives in `avif_decode` behind the `avif-decode` feature.
+//! decoding, which lives in `decode` behind the `avif-decode` feature.
 
 use image::DynamicImage;
 
-use super::isobmff::{self, HeifError};
 use super::{corrupt, to_rgb8_on_white, ImageFormat, Limits, Probe, RawDecoded};
 use crate::error::Error;
+use container::HeifError;
+
+pub(super) mod container;
+#[cfg(feature = "avif-decode")]
+mod decode;
+pub mod isolate;
 
 pub(super) const DEFAULT_QUALITY: u8 = 50;
 /// rav1e speed 1–10. Measured at 500×281, q50, 2 cores (spread from a shared machine):
@@ -25,8 +30,8 @@ pub(super) fn probe(bytes: &[u8], format: ImageFormat) -> Result<Probe, Error> {
     })
 }
 
-fn header(bytes: &[u8], format: ImageFormat) -> Result<isobmff::HeifInfo, Error> {
-    isobmff::parse(bytes).map_err(|e| match e {
+fn header(bytes: &[u8], format: ImageFormat) -> Result<container::HeifInfo, Error> {
+    container::parse(bytes).map_err(|e| match e {
         HeifError::Malformed(why) => corrupt(format, why),
         HeifError::NoPrimaryImage => Error::UnsupportedMediaType(format!(
             "this {} file has no still primary image (image sequences are not supported)",
@@ -37,7 +42,7 @@ fn header(bytes: &[u8], format: ImageFormat) -> Result<isobmff::HeifInfo, Error>
 
 /// Decodes AVIF in a child process when the binary enabled it (see `isolate`).
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
-    super::isolate::decode(bytes, limits)
+    isolate::decode(bytes, limits)
 }
 
 /// AVIF input needs the `avif-decode` feature (rav1d); without it AVIF is a clear 415.
@@ -45,7 +50,7 @@ pub(super) fn decode_in_process(bytes: &[u8], limits: &Limits) -> Result<RawDeco
     #[cfg(feature = "avif-decode")]
     {
         let info = header(bytes, ImageFormat::Avif)?;
-        super::avif_decode::decode(bytes, limits, info)
+        decode::decode(bytes, limits, info)
     }
     #[cfg(not(feature = "avif-decode"))]
     {

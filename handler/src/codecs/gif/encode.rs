@@ -55,7 +55,7 @@ const REUSE_MAX_MEAN_ERROR: f64 = 3.0;
 /// `source_palette`: the input GIF's colours, reused (as Sharp does) when more than 256
 /// colours remain and they still suit the frames: smaller files (≈ ¼ on resized photos)
 /// for a little more error than a fresh palette.
-pub(super) fn encode(
+pub(in crate::codecs) fn encode(
     frames: &[Frame],
     loop_count: u16,
     lossless: bool,

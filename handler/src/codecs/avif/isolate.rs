@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use image::{DynamicImage, ImageBuffer};
 
-use super::{corrupt, Frame, ImageFormat, Limits, RawDecoded};
+use crate::codecs::{corrupt, Frame, ImageFormat, Limits, RawDecoded};
 use crate::error::Error;
 
 /// First argument that turns a binary of this crate into an AVIF decoder child.
@@ -65,7 +65,7 @@ pub fn run_child_if_requested() {
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
     match DECODER_EXE.get() {
         Some(exe) => decode_in_child(exe, bytes, limits),
-        None => super::avif::decode_in_process(bytes, limits),
+        None => super::decode_in_process(bytes, limits),
     }
 }
 
@@ -118,7 +118,7 @@ fn child(args: &[String]) -> Result<(), String> {
     std::io::stdin()
         .read_to_end(&mut input)
         .map_err(|e| e.to_string())?;
-    let answer = match super::avif::decode_in_process(&input, &limits) {
+    let answer = match super::decode_in_process(&input, &limits) {
         Ok(raw) => write_ok(&raw)?,
         Err(e) => write_err(&e),
     };
