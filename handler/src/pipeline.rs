@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::codecs::{self, DecodeOptions, EncodeOptions, Frame, OutputFormat};
-use crate::error::{Error, Result};
+use crate::error::{codes, Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
 use crate::ops::{self, Op, Operands};
 use crate::params::{Format, Params, StoreKey, WatermarkName};
@@ -77,7 +77,7 @@ pub fn validate(params: &Params, limits: &Limits) -> Result<()> {
     let planned = ops::plan(params).len();
     if planned > limits.max_operations {
         return Err(Error::bad_request(
-            "too-many-operations",
+            codes::TOO_MANY_OPERATIONS,
             format!(
                 "This query asks for {planned} operations; this service applies at most {} per request.",
                 limits.max_operations

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::error::Error;
+use crate::error::{codes, Error};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectMeta {
@@ -60,10 +60,10 @@ impl From<StoreError> for Error {
                 "The image '{key}' is {size} bytes; this service processes originals up to {limit} bytes."
             )),
             StoreError::BadToken => Error::bad_request(
-                "invalid-parameter",
+                codes::INVALID_PARAMETER,
                 "invalid value for parameter 'continuation-token': expected a token from X-Next-Continuation-Token",
             ),
-            StoreError::Backend(cause) => Error::Storage(cause),
+            StoreError::Backend(cause) => Error::Storage(cause.into()),
         }
     }
 }
