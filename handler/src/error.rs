@@ -128,16 +128,9 @@ impl Error {
         self.registered().code
     }
 
-    /// This error and its sources, `: `-joined, for the log (never for the client).
+    /// This error and its sources, for the log (never for the client).
     pub fn cause_chain(&self) -> String {
-        let mut out = self.to_string();
-        let mut next = std::error::Error::source(self);
-        while let Some(cause) = next {
-            out.push_str(": ");
-            out.push_str(&cause.to_string());
-            next = cause.source();
-        }
-        out
+        chain(self)
     }
 
     /// The sentence sent to the client. Server-side faults stay generic.
@@ -148,6 +141,18 @@ impl Error {
             other => other.to_string(),
         }
     }
+}
+
+/// An error and its sources, `: `-joined: what a log line needs of a backend failure.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
 }
 
 /// The `code` of an error response, left in the response's extensions for the request

@@ -1,6 +1,6 @@
 use super::{encode_key, existence, public_base, AppState, Success};
 use crate::config::Route;
-use crate::error::{codes, Error, Result};
+use crate::error::{chain, codes, Error, Result};
 use crate::storage::{ObjectMeta, StoreError};
 use crate::{codecs, keys};
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
@@ -287,15 +287,16 @@ pub async fn upload(
         .filter(|(_, r)| matches!(r, Err(StoreError::AlreadyExists(_))))
         .map(|(name, _)| name.clone())
         .collect();
-    let failed = results.iter().find_map(|(_, r)| match r {
-        Err(e @ StoreError::Backend(_)) => Some(e.clone()),
-        _ => None,
-    });
-    if !lost.is_empty() || failed.is_some() {
+    let failed =
+        |r: &std::result::Result<Stored, StoreError>| matches!(r, Err(StoreError::Backend { .. }));
+    if !lost.is_empty() || results.iter().any(|(_, r)| failed(r)) {
         if let Err(e) = store.delete_many(&written).await {
-            tracing::error!(error = %e, keys = ?written, "rollback of a failed upload did not complete");
+            tracing::error!(error = %chain(&e), keys = ?written, "rollback of a failed upload did not complete");
         }
-        return Err(match failed {
+        let first_failure = results
+            .into_iter()
+            .find_map(|(_, r)| if failed(&r) { r.err() } else { None });
+        return Err(match first_failure {
             Some(e) => Error::from(e),
             None => conflict(&lost, folder),
         });
