@@ -1,14 +1,21 @@
-//! The one error type every layer returns. Each variant knows its HTTP status and a
-//! stable kebab-case `code`; the response body is always
-//! `{"status": <int>, "code": "<code>", "message": "<sentence>"}`.
+//! The one error type every layer returns. Each variant knows its registered [`Code`]
+//! (stable kebab-case `code`, HTTP status, meaning: all in [`codes`]); the response body
+//! is always `{"status": <int>, "code": "<code>", "message": "<sentence>"}`.
 //!
 //! Client mistakes carry a message meant for the client. Server faults (`Internal`,
 //! `Storage`) keep their cause for the log and answer with a generic sentence, so no
 //! bucket names, paths or SDK internals leak to callers.
 
+pub mod codes;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+
+pub use codes::Code;
+
+/// A backend's own error, kept as the source of [`Error::Storage`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -21,7 +28,7 @@ pub enum Error {
     },
     /// Any other malformed request: bad key, bad multipart, bad JSON body, bad filename.
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: Code, message: String },
     /// A credential is required and none was given.
     #[error("{0}")]
     Unauthorized(String),
@@ -29,7 +36,7 @@ pub enum Error {
     /// `invalid-signature`, `expired`, `writes-disabled`, `origin-not-allowed`,
     /// `forbidden-origin`).
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: Code, message: String },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -52,9 +59,10 @@ pub enum Error {
     UnprocessableImage(String),
     #[error("{0}")]
     Timeout(String),
-    /// A storage backend failed for a reason that is not the client's.
-    #[error("storage failure: {0}")]
-    Storage(String),
+    /// A storage backend failed for a reason that is not the client's; the cause is the
+    /// source (logged with its chain, see [`Error::cause_chain`]).
+    #[error("storage failure")]
+    Storage(#[source] BoxError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -74,57 +82,55 @@ impl Error {
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    /// A 400 with one of the registry's 400 codes.
+    pub fn bad_request(code: Code, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.status, StatusCode::BAD_REQUEST, "{}", code.code);
         Error::BadRequest {
             code,
             message: message.into(),
         }
     }
 
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+    /// A 403 with one of the registry's 403 codes.
+    pub fn forbidden(code: Code, message: impl Into<String>) -> Self {
+        debug_assert_eq!(code.status, StatusCode::FORBIDDEN, "{}", code.code);
         Error::Forbidden {
             code,
             message: message.into(),
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    /// This error's entry in the registry.
+    pub fn registered(&self) -> Code {
         match self {
-            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Error::InvalidParameter { .. } | Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Error::AlreadyExists(_) => StatusCode::CONFLICT,
-            Error::PayloadTooLarge(_) | Error::ImageTooLarge(_) | Error::OutputTooLarge(_) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
-            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::UnprocessableImage(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Storage(_) => StatusCode::BAD_GATEWAY,
-            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::InvalidParameter { .. } => codes::INVALID_PARAMETER,
+            Error::BadRequest { code, .. } | Error::Forbidden { code, .. } => *code,
+            Error::Unauthorized(_) => codes::UNAUTHORIZED,
+            Error::NotFound(_) => codes::NOT_FOUND,
+            Error::MethodNotAllowed(_) => codes::METHOD_NOT_ALLOWED,
+            Error::AlreadyExists(_) => codes::ALREADY_EXISTS,
+            Error::PayloadTooLarge(_) => codes::PAYLOAD_TOO_LARGE,
+            Error::ImageTooLarge(_) => codes::IMAGE_TOO_LARGE,
+            Error::OutputTooLarge(_) => codes::OUTPUT_TOO_LARGE,
+            Error::UnsupportedMediaType(_) => codes::UNSUPPORTED_MEDIA_TYPE,
+            Error::UnprocessableImage(_) => codes::UNPROCESSABLE_IMAGE,
+            Error::Timeout(_) => codes::TIMEOUT,
+            Error::Storage(_) => codes::STORAGE_ERROR,
+            Error::Internal(_) => codes::INTERNAL_ERROR,
         }
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.registered().status
+    }
+
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::InvalidParameter { .. } => "invalid-parameter",
-            Error::BadRequest { code, .. } => code,
-            Error::Unauthorized(_) => "unauthorized",
-            Error::Forbidden { code, .. } => code,
-            Error::NotFound(_) => "not-found",
-            Error::MethodNotAllowed(_) => "method-not-allowed",
-            Error::AlreadyExists(_) => "already-exists",
-            Error::PayloadTooLarge(_) => "payload-too-large",
-            Error::ImageTooLarge(_) => "image-too-large",
-            Error::OutputTooLarge(_) => "output-too-large",
-            Error::UnsupportedMediaType(_) => "unsupported-media-type",
-            Error::UnprocessableImage(_) => "unprocessable-image",
-            Error::Timeout(_) => "timeout",
-            Error::Storage(_) => "storage-error",
-            Error::Internal(_) => "internal-error",
-        }
+        self.registered().code
+    }
+
+    /// This error and its sources, for the log (never for the client).
+    pub fn cause_chain(&self) -> String {
+        chain(self)
     }
 
     /// The sentence sent to the client. Server-side faults stay generic.
@@ -135,6 +141,18 @@ impl Error {
             other => other.to_string(),
         }
     }
+}
+
+/// An error and its sources, `: `-joined: what a log line needs of a backend failure.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    out
 }
 
 /// The `code` of an error response, left in the response's extensions for the request
@@ -153,7 +171,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
-            tracing::error!(code = self.code(), cause = %self, "request failed");
+            tracing::error!(code = self.code(), cause = %self.cause_chain(), "request failed");
         } else {
             tracing::debug!(code = self.code(), message = %self, "request rejected");
         }
@@ -197,32 +215,66 @@ mod tests {
         assert!(!e.public_message().contains("panic"));
     }
 
+    /// The statuses and codes each variant answered with before the registry existed.
     #[test]
-    fn codes_are_kebab_case() {
+    fn variants_keep_their_codes_and_statuses() {
         let all = [
-            Error::invalid_parameter("w", "x", "y"),
-            Error::bad_request("invalid-key", "m"),
-            Error::Unauthorized("m".into()),
-            Error::forbidden("invalid-signature", "m"),
-            Error::forbidden("forbidden-origin", "m"),
-            Error::NotFound("m".into()),
-            Error::MethodNotAllowed("m".into()),
-            Error::AlreadyExists("m".into()),
-            Error::PayloadTooLarge("m".into()),
-            Error::ImageTooLarge("m".into()),
-            Error::OutputTooLarge("m".into()),
-            Error::UnsupportedMediaType("m".into()),
-            Error::UnprocessableImage("m".into()),
-            Error::Timeout("m".into()),
-            Error::Storage("m".into()),
-            Error::Internal("m".into()),
+            (
+                Error::invalid_parameter("w", "x", "y"),
+                400,
+                "invalid-parameter",
+            ),
+            (
+                Error::bad_request(codes::INVALID_KEY, "m"),
+                400,
+                "invalid-key",
+            ),
+            (Error::Unauthorized("m".into()), 401, "unauthorized"),
+            (
+                Error::forbidden(codes::INVALID_SIGNATURE, "m"),
+                403,
+                "invalid-signature",
+            ),
+            (
+                Error::forbidden(codes::FORBIDDEN_ORIGIN, "m"),
+                403,
+                "forbidden-origin",
+            ),
+            (Error::NotFound("m".into()), 404, "not-found"),
+            (
+                Error::MethodNotAllowed("m".into()),
+                405,
+                "method-not-allowed",
+            ),
+            (Error::AlreadyExists("m".into()), 409, "already-exists"),
+            (Error::PayloadTooLarge("m".into()), 413, "payload-too-large"),
+            (Error::ImageTooLarge("m".into()), 413, "image-too-large"),
+            (Error::OutputTooLarge("m".into()), 413, "output-too-large"),
+            (
+                Error::UnsupportedMediaType("m".into()),
+                415,
+                "unsupported-media-type",
+            ),
+            (
+                Error::UnprocessableImage("m".into()),
+                422,
+                "unprocessable-image",
+            ),
+            (Error::Timeout("m".into()), 503, "timeout"),
+            (Error::Storage("m".into()), 502, "storage-error"),
+            (Error::Internal("m".into()), 500, "internal-error"),
         ];
-        for e in all {
-            let c = e.code();
-            assert!(
-                c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
-                "{c}"
-            );
+        for (e, status, code) in all {
+            assert_eq!((e.status().as_u16(), e.code()), (status, code));
+            assert!(codes::ALL.contains(&e.registered()), "{code}");
         }
+    }
+
+    #[test]
+    fn the_log_gets_the_cause_chain_the_client_does_not() {
+        let io = std::io::Error::other("disk /srv/secret full");
+        let e = Error::Storage(Box::new(io));
+        assert_eq!(e.cause_chain(), "storage failure: disk /srv/secret full");
+        assert!(!e.public_message().contains("secret"));
     }
 }

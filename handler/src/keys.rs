@@ -5,7 +5,7 @@
 //! The first segment `_` is reserved for the service's own routes (`/_/health`) and
 //! for the filesystem store's temporary files, so no image can ever live there.
 
-use crate::error::{Error, Result};
+use crate::error::{codes, Error, Result};
 use percent_encoding::percent_decode_str;
 
 /// The first path segment kept for the service itself.
@@ -15,7 +15,10 @@ pub const MAX_KEY_BYTES: usize = 1024;
 pub const MAX_FILENAME_BYTES: usize = 255;
 
 fn invalid_key(raw: &str, why: &str) -> Error {
-    Error::bad_request("invalid-key", format!("invalid image key '{raw}': {why}"))
+    Error::bad_request(
+        codes::INVALID_KEY,
+        format!("invalid image key '{raw}': {why}"),
+    )
 }
 
 fn decode_once(raw: &str) -> Result<String> {
@@ -50,7 +53,7 @@ fn check_key(raw: &str, key: &str) -> Result<()> {
     }
     if key.split('/').next() == Some(RESERVED_SEGMENT) {
         return Err(Error::bad_request(
-            "reserved-key",
+            codes::RESERVED_KEY,
             format!("the path segment '{RESERVED_SEGMENT}/' at the start of a key is reserved for the service"),
         ));
     }
@@ -95,7 +98,7 @@ pub fn folder_from_path(raw_path: &str) -> Result<String> {
 pub fn validate_filename(name: &str) -> Result<()> {
     let bad = |why: &str| {
         Error::bad_request(
-            "invalid-filename",
+            codes::INVALID_FILENAME,
             format!("invalid file name {name:?}: {why}"),
         )
     };

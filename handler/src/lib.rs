@@ -21,6 +21,8 @@ pub mod storage;
 
 #[cfg(test)]
 mod golden;
+#[cfg(test)]
+mod readme;
 
 pub use config::Config;
 pub use http::{router, AppState};

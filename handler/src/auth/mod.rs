@@ -6,7 +6,7 @@ pub mod signing;
 pub mod tokens;
 
 use crate::config::{Config, Route};
-use crate::error::{Error, Result};
+use crate::error::{codes, Error, Result};
 use crate::secrets::Secrets;
 use axum::http::{header, HeaderMap};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -45,11 +45,11 @@ pub fn require_signature(
     match signing::verify(&secrets.signing_keys, key, &pairs, now()) {
         Ok(v) => Ok(v.expires),
         Err(signing::Refusal::Invalid(message)) => Err(Error::forbidden(
-            "invalid-signature",
+            codes::INVALID_SIGNATURE,
             format!("Invalid signature: {message}"),
         )),
         Err(signing::Refusal::Expired { expired_at }) => Err(Error::forbidden(
-            "expired",
+            codes::EXPIRED,
             format!("This signed URL expired at {expired_at} (Unix time)."),
         )),
     }
@@ -80,7 +80,7 @@ pub fn require_token(
             return Ok(());
         }
         return Err(Error::forbidden(
-            "writes-disabled",
+            codes::WRITES_DISABLED,
             format!(
                 "The '{}' route needs a bearer token, and this deployment has none configured (IMAGE_SERVICE_WRITE_TOKENS, or writeTokens in its secret).",
                 route.name()
@@ -100,7 +100,7 @@ pub fn require_token(
         Ok(())
     } else {
         Err(Error::forbidden(
-            "invalid-token",
+            codes::INVALID_TOKEN,
             "The bearer token is not valid for this deployment.",
         ))
     }

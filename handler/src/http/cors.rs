@@ -10,7 +10,7 @@
 
 use super::AppState;
 use crate::config::{CorsOrigins, Route};
-use crate::error::Error;
+use crate::error::{codes, Error};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -73,7 +73,7 @@ fn allow_origin(origins: &CorsOrigins, origin: Option<&str>) -> Option<HeaderVal
 fn preflight_response(state: &AppState, allow_origin: Option<HeaderValue>) -> Response {
     let Some(value) = allow_origin else {
         return Error::forbidden(
-            "origin-not-allowed",
+            codes::ORIGIN_NOT_ALLOWED,
             "This origin may not call the service from a browser.",
         )
         .into_response();

@@ -1,6 +1,6 @@
 use super::{existence, AppState, Success};
 use crate::config::Route;
-use crate::error::{Error, Result};
+use crate::error::{codes, Error, Result};
 use crate::keys;
 use axum::body::Body;
 use axum::extract::State;
@@ -38,25 +38,25 @@ pub async fn delete(
     })?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::bad_request(
-            "invalid-body",
+            codes::INVALID_BODY,
             "Expected a JSON body such as {\"images\": [\"a.jpg\"]}.",
         ));
     }
     let request: DeleteRequest = serde_json::from_slice(&body).map_err(|e| {
         Error::bad_request(
-            "invalid-body",
+            codes::INVALID_BODY,
             format!("Expected a JSON body such as {{\"images\": [\"a.jpg\"]}}: {e}"),
         )
     })?;
     if request.images.is_empty() {
         return Err(Error::bad_request(
-            "invalid-body",
+            codes::INVALID_BODY,
             "The 'images' list is empty.",
         ));
     }
     if request.images.len() > MAX_IMAGES {
         return Err(Error::bad_request(
-            "invalid-body",
+            codes::INVALID_BODY,
             format!("At most {MAX_IMAGES} images can be removed in one request."),
         ));
     }

@@ -8,7 +8,7 @@
 //! (local serving, tests) the check is off.
 
 use super::AppState;
-use crate::error::Error;
+use crate::error::{codes, Error};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -33,7 +33,7 @@ pub async fn verify_origin(
         next.run(request).await
     } else {
         Error::forbidden(
-            "forbidden-origin",
+            codes::FORBIDDEN_ORIGIN,
             "This service answers only requests that come through its CDN.",
         )
         .into_response()

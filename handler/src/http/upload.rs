@@ -1,6 +1,6 @@
 use super::{encode_key, existence, public_base, AppState, Success};
 use crate::config::Route;
-use crate::error::{Error, Result};
+use crate::error::{chain, codes, Error, Result};
 use crate::storage::{ObjectMeta, StoreError};
 use crate::{codecs, keys};
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
@@ -44,7 +44,7 @@ fn multipart_error(e: MultipartError, limit: usize) -> Error {
         ))
     } else {
         Error::bad_request(
-            "invalid-multipart",
+            codes::INVALID_MULTIPART,
             format!("The multipart body could not be read: {}", e.body_text()),
         )
     }
@@ -68,7 +68,7 @@ async fn read_files(multipart: &mut Multipart, state: &AppState) -> Result<Vec<F
             .sum();
         if header_bytes > MAX_PART_HEADER_BYTES {
             return Err(Error::bad_request(
-                "invalid-multipart",
+                codes::INVALID_MULTIPART,
                 format!("A part's headers are larger than {MAX_PART_HEADER_BYTES} bytes."),
             ));
         }
@@ -79,7 +79,7 @@ async fn read_files(multipart: &mut Multipart, state: &AppState) -> Result<Vec<F
             .file_name()
             .ok_or_else(|| {
                 Error::bad_request(
-                    "invalid-filename",
+                    codes::INVALID_FILENAME,
                     "Every 'data' part needs a file name (Content-Disposition filename).",
                 )
             })?
@@ -87,13 +87,13 @@ async fn read_files(multipart: &mut Multipart, state: &AppState) -> Result<Vec<F
         keys::validate_filename(&name)?;
         if files.iter().any(|f| f.name == name) {
             return Err(Error::bad_request(
-                "duplicate-filename",
+                codes::DUPLICATE_FILENAME,
                 format!("The file name '{name}' appears more than once in this upload."),
             ));
         }
         if files.len() == MAX_FILES {
             return Err(Error::bad_request(
-                "too-many-files",
+                codes::TOO_MANY_FILES,
                 format!("One upload may carry at most {MAX_FILES} files."),
             ));
         }
@@ -120,7 +120,7 @@ async fn read_files(multipart: &mut Multipart, state: &AppState) -> Result<Vec<F
     }
     if files.is_empty() {
         return Err(Error::bad_request(
-            "missing-data",
+            codes::MISSING_DATA,
             "The multipart body has no file part named 'data'.",
         ));
     }
@@ -202,7 +202,7 @@ pub async fn upload(
 ) -> Result<Json<Success<UploadBody>>> {
     let body = multipart.as_mut().map_err(|e| {
         Error::bad_request(
-            "invalid-multipart",
+            codes::INVALID_MULTIPART,
             format!("Expected a multipart/form-data body: {}", e.body_text()),
         )
     });
@@ -287,15 +287,16 @@ pub async fn upload(
         .filter(|(_, r)| matches!(r, Err(StoreError::AlreadyExists(_))))
         .map(|(name, _)| name.clone())
         .collect();
-    let failed = results.iter().find_map(|(_, r)| match r {
-        Err(e @ StoreError::Backend(_)) => Some(e.clone()),
-        _ => None,
-    });
-    if !lost.is_empty() || failed.is_some() {
+    let failed =
+        |r: &std::result::Result<Stored, StoreError>| matches!(r, Err(StoreError::Backend { .. }));
+    if !lost.is_empty() || results.iter().any(|(_, r)| failed(r)) {
         if let Err(e) = store.delete_many(&written).await {
-            tracing::error!(error = %e, keys = ?written, "rollback of a failed upload did not complete");
+            tracing::error!(error = %chain(&e), keys = ?written, "rollback of a failed upload did not complete");
         }
-        return Err(match failed {
+        let first_failure = results
+            .into_iter()
+            .find_map(|(_, r)| if failed(&r) { r.err() } else { None });
+        return Err(match first_failure {
             Some(e) => Error::from(e),
             None => conflict(&lost, folder),
         });

@@ -10,7 +10,7 @@ pub mod order;
 use std::time::Instant;
 
 use crate::codecs::{self, ImageFormat, OutputFormat};
-use crate::error::{Error, Result};
+use crate::error::{codes, Error, Result};
 use crate::ops::{self, Op, OperandKey};
 use crate::params::{Format, Params, StoreKey, WatermarkName};
 
@@ -104,7 +104,7 @@ impl Plan {
             .count();
         if planned > limits.max_operations {
             return Err(Error::bad_request(
-                "too-many-operations",
+                codes::TOO_MANY_OPERATIONS,
                 format!(
                     "This query asks for {planned} operations; this service applies at most {} per request.",
                     limits.max_operations

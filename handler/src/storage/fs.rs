@@ -21,7 +21,7 @@ pub struct FsStore {
 }
 
 fn backend(context: &str, e: std::io::Error) -> StoreError {
-    StoreError::Backend(format!("{context}: {e}"))
+    StoreError::backend(format!("fs {context}"), e)
 }
 
 /// Cheap, stable while the file is unchanged, different after a replace: the
@@ -293,7 +293,7 @@ async fn blocking<T: Send + 'static>(
 ) -> StoreResult<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| StoreError::Backend(format!("filesystem task failed: {e}")))?
+        .map_err(|e| StoreError::backend("filesystem task failed", e))?
 }
 
 #[async_trait]

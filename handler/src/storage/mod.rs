@@ -10,7 +10,7 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::error::Error;
+use crate::error::{chain, codes, BoxError, Error};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectMeta {
@@ -35,7 +35,7 @@ pub struct ListPage {
     pub next_token: Option<String>,
 }
 
-#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+#[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("no object at '{0}'")]
     NotFound(String),
@@ -45,8 +45,44 @@ pub enum StoreError {
     TooLarge { key: String, size: u64, limit: u64 },
     #[error("invalid continuation token")]
     BadToken,
-    #[error("{0}")]
-    Backend(String),
+    /// The backend failed: `context` names the step (`S3 GetObject`, `fs link`), `source`
+    /// is the backend's own error, kept for the log. Clients see a generic 502.
+    #[error("{context}")]
+    Backend {
+        context: String,
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl StoreError {
+    pub fn backend(context: impl Into<String>, source: impl Into<BoxError>) -> StoreError {
+        StoreError::Backend {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// By value; two backend failures are equal when they read the same, cause included.
+impl PartialEq for StoreError {
+    fn eq(&self, other: &Self) -> bool {
+        use StoreError::*;
+        match (self, other) {
+            (NotFound(a), NotFound(b)) | (AlreadyExists(a), AlreadyExists(b)) => a == b,
+            (
+                TooLarge { key, size, limit },
+                TooLarge {
+                    key: k,
+                    size: s,
+                    limit: l,
+                },
+            ) => (key, size, limit) == (k, s, l),
+            (BadToken, BadToken) => true,
+            (Backend { .. }, Backend { .. }) => chain(self) == chain(other),
+            _ => false,
+        }
+    }
 }
 
 impl From<StoreError> for Error {
@@ -60,10 +96,10 @@ impl From<StoreError> for Error {
                 "The image '{key}' is {size} bytes; this service processes originals up to {limit} bytes."
             )),
             StoreError::BadToken => Error::bad_request(
-                "invalid-parameter",
+                codes::INVALID_PARAMETER,
                 "invalid value for parameter 'continuation-token': expected a token from X-Next-Continuation-Token",
             ),
-            StoreError::Backend(cause) => Error::Storage(cause),
+            backend @ StoreError::Backend { .. } => Error::Storage(Box::new(backend)),
         }
     }
 }

@@ -19,12 +19,32 @@ pub struct S3Store {
     bucket: String,
 }
 
-fn backend<E: std::error::Error + 'static, R>(op: &str, e: &SdkError<E, R>) -> StoreError
+/// The SDK error stays whole as the source; its text is the SDK's full context (error
+/// code, message, request id), which its own `Display` leaves out.
+fn backend<E, R>(op: &str, e: SdkError<E, R>) -> StoreError
 where
-    R: std::fmt::Debug,
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    StoreError::Backend(format!("S3 {op}: {}", DisplayErrorContext(e)))
+    StoreError::backend(format!("S3 {op}"), SdkCause(e))
 }
+
+struct SdkCause<E>(E);
+
+impl<E: std::error::Error> std::fmt::Display for SdkCause<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", DisplayErrorContext(&self.0))
+    }
+}
+
+impl<E: std::fmt::Debug> std::fmt::Debug for SdkCause<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// No further source: the text above already walks the SDK's chain.
+impl<E: std::error::Error> std::error::Error for SdkCause<E> {}
 
 fn http_status<E, R>(e: &SdkError<E, aws_smithy_runtime_api::http::Response<R>>) -> Option<u16> {
     e.raw_response().map(|r| r.status().as_u16())
@@ -93,7 +113,7 @@ impl Store for S3Store {
                 if e.as_service_error().is_some_and(|s| s.is_not_found()) {
                     StoreError::NotFound(key.into())
                 } else {
-                    backend("HeadObject", &e)
+                    backend("HeadObject", e)
                 }
             })?;
         Ok(object_meta(
@@ -117,7 +137,7 @@ impl Store for S3Store {
                 if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
                     StoreError::NotFound(key.into())
                 } else {
-                    backend("GetObject", &e)
+                    backend("GetObject", e)
                 }
             })?;
         let size = out.content_length().unwrap_or(0).max(0) as u64;
@@ -140,7 +160,7 @@ impl Store for S3Store {
             .body
             .collect()
             .await
-            .map_err(|e| StoreError::Backend(format!("S3 GetObject body: {e}")))?
+            .map_err(|e| StoreError::backend("S3 GetObject body", e))?
             .into_bytes();
         if bytes.len() as u64 > max_bytes {
             return Err(StoreError::TooLarge {
@@ -176,7 +196,7 @@ impl Store for S3Store {
                 if matches!(status, Some(412) | Some(409)) || code == "PreconditionFailed" {
                     StoreError::AlreadyExists(key.into())
                 } else {
-                    backend("PutObject", &e)
+                    backend("PutObject", e)
                 }
             })?;
         let mut meta = object_meta(key, Some(size as i64), out.e_tag(), None, None);
@@ -206,7 +226,7 @@ impl Store for S3Store {
             if matches!(http_status(&e), Some(400)) {
                 StoreError::BadToken
             } else {
-                backend("ListObjectsV2", &e)
+                backend("ListObjectsV2", e)
             }
         })?;
         let objects = out
@@ -239,12 +259,12 @@ impl Store for S3Store {
                 .iter()
                 .map(|k| ObjectIdentifier::builder().key(k).build())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| StoreError::Backend(format!("S3 DeleteObjects request: {e}")))?;
+                .map_err(|e| StoreError::backend("S3 DeleteObjects request", e))?;
             let delete = Delete::builder()
                 .set_objects(Some(ids))
                 .quiet(true)
                 .build()
-                .map_err(|e| StoreError::Backend(format!("S3 DeleteObjects request: {e}")))?;
+                .map_err(|e| StoreError::backend("S3 DeleteObjects request", e))?;
             let out = self
                 .client
                 .delete_objects()
@@ -252,15 +272,18 @@ impl Store for S3Store {
                 .delete(delete)
                 .send()
                 .await
-                .map_err(|e| backend("DeleteObjects", &e))?;
+                .map_err(|e| backend("DeleteObjects", e))?;
             if let Some(err) = out.errors().first() {
-                return Err(StoreError::Backend(format!(
-                    "S3 DeleteObjects: {} of {} keys failed, first {:?}: {:?}",
-                    out.errors().len(),
-                    batch.len(),
-                    err.key(),
-                    err.message()
-                )));
+                return Err(StoreError::backend(
+                    "S3 DeleteObjects",
+                    format!(
+                        "{} of {} keys failed, first {:?}: {:?}",
+                        out.errors().len(),
+                        batch.len(),
+                        err.key(),
+                        err.message()
+                    ),
+                ));
             }
         }
         Ok(())
