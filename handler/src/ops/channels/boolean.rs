@@ -17,6 +17,7 @@
 use super::bandbool::combine;
 use crate::error::Result;
 use crate::ops::pixel::bands::Bands;
+use crate::ops::pixel::srgb;
 use crate::params::{BitwiseOperator, StoreKey};
 use fast_image_resize as fr;
 use image::DynamicImage;
@@ -89,7 +90,6 @@ fn prepare(operand: &DynamicImage, image: &Bands) -> Result<Bands> {
 
 /// Converts between grey/colour and with/without alpha (alpha added opaque).
 fn relayout(b: &Bands, channels: usize) -> Bands {
-    let table = crate::ops::pixel::bands::linear_table();
     let want_alpha = channels == 2 || channels == 4;
     b.map(channels, |p, q| {
         let alpha = if p.len() == 2 || p.len() == 4 {
@@ -100,7 +100,7 @@ fn relayout(b: &Bands, channels: usize) -> Bands {
         let colour_in = if p.len() >= 3 { 3 } else { 1 };
         let colour_out = if channels >= 3 { 3 } else { 1 };
         match (colour_in, colour_out) {
-            (3, 1) => q[0] = crate::ops::pixel::bands::grey_of(table, p[0], p[1], p[2]),
+            (3, 1) => q[0] = srgb::grey16(p[0], p[1], p[2]),
             (1, 3) => q[..3].fill(p[0]),
             (n, _) => q[..n].copy_from_slice(&p[..n]),
         }

@@ -17,7 +17,8 @@
 //! would silently do nothing. (`cmyk` could come back for JPEG/TIFF output later.)
 
 use crate::error::{Error, Result};
-use crate::ops::pixel::bands::{self, Bands};
+use crate::ops::pixel::bands::Bands;
+use crate::ops::pixel::srgb;
 use crate::params::{Colourspace, Params};
 use image::DynamicImage;
 
@@ -68,7 +69,6 @@ impl ToColourspace {
             Colourspace::Rgb16 => (false, true),
             _ => (false, false),
         };
-        let table = bands::linear_table();
         for img in images.iter_mut() {
             let src = Bands::from_image(img);
             let alpha = src.has_alpha();
@@ -80,7 +80,7 @@ impl ToColourspace {
             };
             let mut out = if grey && src.colour_channels() == 3 {
                 src.map(channels, |p, q| {
-                    q[0] = bands::grey_of(table, p[0], p[1], p[2]);
+                    q[0] = srgb::grey16(p[0], p[1], p[2]);
                     if alpha {
                         q[1] = p[3];
                     }

@@ -11,7 +11,8 @@
 //! to 150 px wide differs between the two orders by at most 7 levels, 0.35 on average.
 
 use crate::error::Result;
-use crate::ops::pixel::bands::{self, Bands};
+use crate::ops::pixel::bands::Bands;
+use crate::ops::pixel::srgb;
 use image::DynamicImage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,22 +20,21 @@ pub struct Greyscale;
 
 impl Greyscale {
     pub fn apply(&self, images: &mut [DynamicImage]) -> Result<()> {
-        let table = bands::linear_table();
         for img in images.iter_mut() {
             if !img.color().has_color() {
                 continue;
             }
-            *img = grey(&Bands::from_image(img), table).into_image();
+            *img = grey(&Bands::from_image(img)).into_image();
         }
         Ok(())
     }
 }
 
 /// Colour bands to their luminance, alpha untouched, band count kept.
-pub(crate) fn grey(src: &Bands, table: &[f32]) -> Bands {
+pub(crate) fn grey(src: &Bands) -> Bands {
     src.map(src.channels, |p, q| {
         if p.len() >= 3 {
-            let y = bands::grey_of(table, p[0], p[1], p[2]);
+            let y = srgb::grey16(p[0], p[1], p[2]);
             q[..3].fill(y);
             q[3..].copy_from_slice(&p[3..]);
         } else {

@@ -4,10 +4,9 @@
 //! images stay grey.
 
 use crate::error::Result;
-use crate::ops::pixel::lab::{
-    lab_to_lch, lab_to_srgb, lch_to_lab, rgb_of, set_rgb, srgb_to_lab, Linearise,
-};
+use crate::ops::pixel::lab::{lab_to_lch, lab_to_srgb, lch_to_lab, rgb_of, set_rgb, srgb_to_lab};
 use crate::ops::pixel::map_colour;
+use crate::ops::pixel::srgb::Linearise;
 use crate::params::Modulate;
 use image::DynamicImage;
 

@@ -5,8 +5,9 @@
 //! untouched; depth is kept; grey images stay grey.
 
 use crate::error::Result;
-use crate::ops::pixel::lab::{lab_to_srgb, rgb_of, set_rgb, srgb_to_lab, Linearise};
+use crate::ops::pixel::lab::{lab_to_srgb, rgb_of, set_rgb, srgb_to_lab};
 use crate::ops::pixel::map_colour;
+use crate::ops::pixel::srgb::Linearise;
 use image::DynamicImage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,14 +3,15 @@
 //! each pixel 255 where grey ≥ t, else 0. `th=0` does nothing, as in Sharp (which
 //! skips a zero threshold).
 //!
-//! Output is one grey channel (plus alpha) at the input depth (float images become
-//! 16-bit grey). Deliberate difference: Sharp thresholds the alpha channel too; we keep
-//! alpha as it was.
+//! The grey is [`crate::ops::pixel::srgb::grey16`], the one `g` uses, so thresholding
+//! an image and thresholding its `g` give the same pixels. Output is one grey channel
+//! (plus alpha) at the input depth (float images become 16-bit grey). Deliberate
+//! difference: Sharp thresholds the alpha channel too; we keep alpha as it was.
 
 use crate::error::Result;
-use crate::ops::pixel::lab::{grey, Linearise};
-use crate::ops::pixel::{known_variant, Layout, Sample};
-use image::{DynamicImage, ImageBuffer, Luma, LumaA};
+use crate::ops::pixel::bands::{self, Bands};
+use crate::ops::pixel::srgb;
+use image::DynamicImage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Threshold {
@@ -22,86 +23,28 @@ impl Threshold {
         if self.value == 0 {
             return Ok(());
         }
-        let lin = Linearise::new();
-        let t = f32::from(self.value);
-        for img in images.iter_mut() {
-            known_variant(img);
-            let layout = Layout::of(img);
-            let (w, h) = (img.width(), img.height());
-            *img = match img {
-                DynamicImage::ImageLuma8(b) => {
-                    DynamicImage::ImageLuma8(grey_out::<u8, Luma<u8>>(b, layout, w, h, t, &lin))
-                }
-                DynamicImage::ImageRgb8(b) => {
-                    DynamicImage::ImageLuma8(grey_out::<u8, Luma<u8>>(b, layout, w, h, t, &lin))
-                }
-                DynamicImage::ImageLumaA8(b) => {
-                    DynamicImage::ImageLumaA8(grey_out::<u8, LumaA<u8>>(b, layout, w, h, t, &lin))
-                }
-                DynamicImage::ImageRgba8(b) => {
-                    DynamicImage::ImageLumaA8(grey_out::<u8, LumaA<u8>>(b, layout, w, h, t, &lin))
-                }
-                DynamicImage::ImageLuma16(b) => {
-                    DynamicImage::ImageLuma16(grey_out::<u16, Luma<u16>>(b, layout, w, h, t, &lin))
-                }
-                DynamicImage::ImageRgb16(b) => {
-                    DynamicImage::ImageLuma16(grey_out::<u16, Luma<u16>>(b, layout, w, h, t, &lin))
-                }
-                DynamicImage::ImageLumaA16(b) => {
-                    DynamicImage::ImageLumaA16(grey_out::<u16, LumaA<u16>>(
-                        b, layout, w, h, t, &lin,
-                    ))
-                }
-                DynamicImage::ImageRgba16(b) => {
-                    DynamicImage::ImageLumaA16(grey_out::<u16, LumaA<u16>>(
-                        b, layout, w, h, t, &lin,
-                    ))
-                }
-                // `image` has no float grey type: 16-bit keeps the precision that matters.
-                DynamicImage::ImageRgb32F(_) => {
-                    let mut wide = DynamicImage::ImageRgb16(img.to_rgb16());
-                    self.apply(std::slice::from_mut(&mut wide))?;
-                    wide
-                }
-                DynamicImage::ImageRgba32F(_) => {
-                    let mut wide = DynamicImage::ImageRgba16(img.to_rgba16());
-                    self.apply(std::slice::from_mut(&mut wide))?;
-                    wide
-                }
-                _ => continue,
-            };
-        }
-        Ok(())
+        bands::map_frames(images, |src| Ok(self.threshold(&src)))
     }
-}
 
-fn grey_out<S: Sample, P: image::Pixel<Subpixel = S>>(
-    data: &[S],
-    layout: Layout,
-    w: u32,
-    h: u32,
-    t: f32,
-    lin: &Linearise,
-) -> ImageBuffer<P, Vec<S>> {
-    let out_ch = 1 + usize::from(layout.alpha);
-    let mut out = Vec::with_capacity(data.len() / layout.channels * out_ch);
-    let mut rgb = [0f32; 3];
-    for px in data.chunks_exact(layout.channels) {
-        let g = if layout.colour() == 1 {
-            px[0].to_u8_scale()
-        } else {
-            for (c, v) in rgb.iter_mut().enumerate() {
-                *v = px[c].to_u8_scale();
+    fn threshold(&self, src: &Bands) -> Bands {
+        let t = u32::from(self.value) * 257;
+        // A colour pixel's grey is the one `g` gives, rounded to 8 bits as libvips' B_W
+        // is before comparing: grey ≥ t − ½ on the 8-bit scale. A grey pixel is
+        // compared as it is.
+        let (colour_cut, grey_cut) = (t - 128, t);
+        let alpha = src.has_alpha();
+        src.map(1 + usize::from(alpha), |p, q| {
+            let white = if p.len() >= 3 {
+                u32::from(srgb::grey16(p[0], p[1], p[2])) >= colour_cut
+            } else {
+                u32::from(p[0]) >= grey_cut
+            };
+            q[0] = if white { u16::MAX } else { 0 };
+            if alpha {
+                q[1] = p[p.len() - 1];
             }
-            // Round like libvips' 8-bit B_W before comparing.
-            grey(lin, rgb).round()
-        };
-        out.push(S::from_u8_scale(if g >= t { 255.0 } else { 0.0 }));
-        if layout.alpha {
-            out.push(px[layout.channels - 1]);
-        }
+        })
     }
-    ImageBuffer::from_raw(w, h, out).expect("buffer sized from the image")
 }
 
 #[cfg(test)]
@@ -118,6 +61,24 @@ mod tests {
         assert_like_sharp("ops-photo.png", "threshold-60", 0.97, |f| {
             Threshold { value: 60 }.apply(f)
         });
+    }
+
+    #[test]
+    fn agrees_with_greyscale() {
+        for name in ["ops-photo.png", "colour-photo-alpha.png"] {
+            let direct = {
+                let mut f = [crate::ops::testutil::fixture(name)];
+                Threshold { value: 100 }.apply(&mut f).unwrap();
+                f
+            };
+            let via_grey = {
+                let mut f = [crate::ops::testutil::fixture(name)];
+                crate::ops::greyscale::Greyscale.apply(&mut f).unwrap();
+                Threshold { value: 100 }.apply(&mut f).unwrap();
+                f
+            };
+            assert_eq!(direct, via_grey, "{name}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use crate::error::Result;
 use crate::ops::pixel::bands::{self, Bands};
-use crate::ops::pixel::lab;
+use crate::ops::pixel::{lab, srgb};
 use crate::params::Rgba;
 use image::DynamicImage;
 
@@ -20,9 +20,8 @@ pub struct Tint {
 
 impl Tint {
     pub fn apply(&self, images: &mut [DynamicImage]) -> Result<()> {
-        let table = bands::linear_table();
         let lut = self.lut();
-        bands::map_frames(images, |src| Ok(self.tint(&src, table, &lut)))
+        bands::map_frames(images, |src| Ok(self.tint(&src, &lut)))
     }
 
     /// RGB for every 16-bit grey, interpolated from the exact colour at 4096 levels.
@@ -34,7 +33,7 @@ impl Tint {
     }
 
     fn coarse_lut(&self) -> Vec<[f64; 3]> {
-        let lin = lab::Linearise::new();
+        let lin = srgb::Linearise::new();
         let tint = lab::srgb_to_lab(
             &lin,
             [self.colour.r, self.colour.g, self.colour.b].map(f32::from),
@@ -51,12 +50,12 @@ impl Tint {
             .collect()
     }
 
-    fn tint(&self, src: &Bands, table: &[f32], lut: &[[u16; 3]]) -> Bands {
+    fn tint(&self, src: &Bands, lut: &[[u16; 3]]) -> Bands {
         let alpha = src.has_alpha();
         let channels = if alpha { 4 } else { 3 };
         src.map(channels, |p, q| {
             let grey = if p.len() >= 3 {
-                bands::grey_of(table, p[0], p[1], p[2])
+                srgb::grey16(p[0], p[1], p[2])
             } else {
                 p[0]
             };

@@ -12,7 +12,8 @@
 use super::blur::{blur_plane, BoxKernel};
 use super::convolve::Kernel2d;
 use crate::error::Result;
-use crate::ops::pixel::lab::{lab_to_srgb, rgb_of, set_rgb, srgb_to_lab, Linearise};
+use crate::ops::pixel::lab::{lab_to_srgb, rgb_of, set_rgb, srgb_to_lab};
+use crate::ops::pixel::srgb::Linearise;
 use crate::ops::pixel::{known_variant, map_colour, premultiplied, Layout, Sample};
 use crate::params::{Sharpen, SharpenOptions};
 use crate::with_samples;

@@ -1,9 +1,11 @@
-//! A uniform working form for the colour and channel operations: any `DynamicImage`
-//! becomes 1–4 interleaved bands of `u16` (8-bit samples scaled by 257, so bitwise
-//! operations on them act on each byte alike and convert back exactly), and back.
-//! Plus the sRGB maths libvips uses for greyscale and Lab.
+//! A 16-bit working form on top of [`Sample`], for the operations that need one
+//! depth for every input (bitwise operations, band shuffles, 16-bit tables): any
+//! `DynamicImage` becomes 1–4 interleaved bands of `u16` (8-bit samples scaled by 257,
+//! so bitwise operations on them act on each byte alike and convert back exactly), and
+//! back to the depth it came from.
 
-use image::{DynamicImage, ImageBuffer, Luma, LumaA, Rgb, Rgba};
+use super::{Layout, Sample};
+use image::DynamicImage;
 
 /// An image as interleaved 16-bit bands. `deep` remembers whether it came from (and
 /// goes back to) a 16-bit or float image; float images come back as 16-bit.
@@ -17,42 +19,23 @@ pub struct Bands {
     pub data: Vec<u16>,
 }
 
-fn f32_to_u16(v: f32) -> u16 {
-    // NaN clamps to 0 through `as`.
-    (v.clamp(0.0, 1.0) * 65535.0).round() as u16
-}
-
-fn widen8(raw: &[u8]) -> Vec<u16> {
-    raw.iter().map(|&v| u16::from(v) * 257).collect()
-}
-
 impl Bands {
     pub fn from_image(img: &DynamicImage) -> Bands {
-        let (width, height) = (img.width(), img.height());
-        let (channels, deep, data) = match img {
-            DynamicImage::ImageLuma8(b) => (1, false, widen8(b.as_raw())),
-            DynamicImage::ImageLumaA8(b) => (2, false, widen8(b.as_raw())),
-            DynamicImage::ImageRgb8(b) => (3, false, widen8(b.as_raw())),
-            DynamicImage::ImageRgba8(b) => (4, false, widen8(b.as_raw())),
-            DynamicImage::ImageLuma16(b) => (1, true, b.as_raw().clone()),
-            DynamicImage::ImageLumaA16(b) => (2, true, b.as_raw().clone()),
-            DynamicImage::ImageRgb16(b) => (3, true, b.as_raw().clone()),
-            DynamicImage::ImageRgba16(b) => (4, true, b.as_raw().clone()),
-            DynamicImage::ImageRgb32F(b) => {
-                (3, true, b.as_raw().iter().map(|&v| f32_to_u16(v)).collect())
-            }
-            DynamicImage::ImageRgba32F(b) => {
-                (4, true, b.as_raw().iter().map(|&v| f32_to_u16(v)).collect())
-            }
-            // Future variants: through RGBA 16-bit.
-            other => (4, true, other.to_rgba16().into_raw()),
-        };
+        let mut bands = None;
+        crate::with_samples!(ref img, |data, layout| {
+            bands = Some(Bands::of_samples(data, layout));
+        });
+        // Future variants: through RGBA 16-bit.
+        bands.unwrap_or_else(|| Bands::from_image(&DynamicImage::ImageRgba16(img.to_rgba16())))
+    }
+
+    fn of_samples<S: Sample>(data: &[S], layout: Layout) -> Bands {
         Bands {
-            width,
-            height,
-            channels,
-            deep,
-            data,
+            width: layout.width as u32,
+            height: layout.height as u32,
+            channels: layout.channels,
+            deep: S::MAX != 255.0,
+            data: data.iter().map(|&v| v.to_u16()).collect(),
         }
     }
 
@@ -95,39 +78,18 @@ impl Bands {
 
     /// Back to the `DynamicImage` variant of this band count and depth.
     pub fn into_image(self) -> DynamicImage {
-        let (w, h) = (self.width, self.height);
+        let (w, h, channels) = (self.width, self.height, self.channels);
         if self.deep {
-            let d = self.data;
-            match self.channels {
-                1 => DynamicImage::ImageLuma16(buffer::<Luma<u16>, _>(w, h, d)),
-                2 => DynamicImage::ImageLumaA16(buffer::<LumaA<u16>, _>(w, h, d)),
-                3 => DynamicImage::ImageRgb16(buffer::<Rgb<u16>, _>(w, h, d)),
-                _ => DynamicImage::ImageRgba16(buffer::<Rgba<u16>, _>(w, h, d)),
-            }
+            u16::image(w, h, channels, self.data)
         } else {
             // Rounding back is exact for values that came from 8 bits.
-            let d: Vec<u8> = self
+            let d = self
                 .data
                 .iter()
-                .map(|&v| ((u32::from(v) + 128) / 257) as u8)
-                .collect();
-            match self.channels {
-                1 => DynamicImage::ImageLuma8(buffer::<Luma<u8>, _>(w, h, d)),
-                2 => DynamicImage::ImageLumaA8(buffer::<LumaA<u8>, _>(w, h, d)),
-                3 => DynamicImage::ImageRgb8(buffer::<Rgb<u8>, _>(w, h, d)),
-                _ => DynamicImage::ImageRgba8(buffer::<Rgba<u8>, _>(w, h, d)),
-            }
+                .map(|&v| ((u32::from(v) + 128) / 257) as u8);
+            u8::image(w, h, channels, d.collect())
         }
     }
-}
-
-fn buffer<P: image::Pixel<Subpixel = T>, T: image::Primitive>(
-    w: u32,
-    h: u32,
-    data: Vec<T>,
-) -> ImageBuffer<P, Vec<T>> {
-    // `Bands` keeps data.len() == w*h*channels, so this cannot fail.
-    ImageBuffer::from_raw(w, h, data).expect("band data matches its dimensions")
 }
 
 /// Applies `f` to every frame through [`Bands`].
@@ -142,58 +104,10 @@ pub fn map_frames(
     Ok(())
 }
 
-// ---------------------------------------------------------------- sRGB maths
-
-/// sRGB-encoded 0–1 to linear light.
-pub fn to_linear(v: f64) -> f64 {
-    if v <= 0.04045 {
-        v / 12.92
-    } else {
-        ((v + 0.055) / 1.055).powf(2.4)
-    }
-}
-
-/// Linear light to sRGB-encoded 0–1 (clamped).
-pub fn from_linear(v: f64) -> f64 {
-    let v = v.clamp(0.0, 1.0);
-    if v <= 0.003_130_8 {
-        v * 12.92
-    } else {
-        1.055 * v.powf(1.0 / 2.4) - 0.055
-    }
-}
-
-/// Linear light of every 16-bit sample value, for the per-pixel loops (built once).
-pub fn linear_table() -> &'static [f32] {
-    static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        (0..=65535u32)
-            .map(|v| to_linear(f64::from(v) / 65535.0) as f32)
-            .collect()
-    })
-}
-
-/// sRGB-encoded 16-bit sample for linear light in 1/65535 steps (built once), so the
-/// per-pixel loops need no `powf`.
-fn encode_table() -> &'static [u16] {
-    static TABLE: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        (0..=65535u32)
-            .map(|v| (from_linear(f64::from(v) / 65535.0) * 65535.0).round() as u16)
-            .collect()
-    })
-}
-
-/// libvips' sRGB → B_W: the CIE luminance Y of the linear RGB, sRGB-encoded again.
-pub fn grey_of(table: &[f32], r: u16, g: u16, b: u16) -> u16 {
-    let y = 0.2126 * table[r as usize] + 0.7152 * table[g as usize] + 0.0722 * table[b as usize];
-    let i = (y.clamp(0.0, 1.0) * 65535.0).round() as usize;
-    encode_table()[i]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     #[test]
     fn every_variant_round_trips() {
@@ -216,12 +130,5 @@ mod tests {
         let float = DynamicImage::ImageRgb32F(rgb8.to_rgb32f());
         let back = Bands::from_image(&float).into_image();
         assert_eq!(back.to_rgb8(), rgb8.to_rgb8());
-    }
-
-    #[test]
-    fn grey_of_white_and_black() {
-        let t = linear_table();
-        assert_eq!(grey_of(t, 65535, 65535, 65535), 65535);
-        assert_eq!(grey_of(t, 0, 0, 0), 0);
     }
 }

@@ -1,55 +1,11 @@
-//! sRGB ↔ CIE Lab / LCh (D65), as libvips converts for Sharp's sharpen, normalise and
-//! modulate, plus libvips' sRGB → B_W grey. Inputs and outputs are on the 8-bit scale
-//! (0–255); L is 0–100.
+//! sRGB ↔ CIE Lab / LCh (D65), as libvips converts for Sharp's sharpen, normalise,
+//! modulate and tint, through the one transfer function of [`super::srgb`]. Inputs and
+//! outputs are on the 8-bit scale (0–255); L is 0–100.
+
+use super::srgb::{encode, grey, Linearise};
 
 /// libvips' D65 white point (X, Y, Z ×100).
 const WHITE: [f32; 3] = [95.047, 100.0, 108.883];
-
-#[inline]
-fn to_linear(v: f32) -> f32 {
-    let v = v / 255.0;
-    if v <= 0.04045 {
-        v / 12.92
-    } else {
-        ((v + 0.055) / 1.055).powf(2.4)
-    }
-}
-
-#[inline]
-fn from_linear(v: f32) -> f32 {
-    let v = if v <= 0.003_130_8 {
-        v * 12.92
-    } else {
-        1.055 * v.max(0.0).powf(1.0 / 2.4) - 0.055
-    };
-    v * 255.0
-}
-
-/// sRGB linearisation for every 8-bit value, so 8-bit images skip `powf`.
-pub struct Linearise([f32; 256]);
-
-impl Linearise {
-    pub fn new() -> Self {
-        Linearise(std::array::from_fn(|i| to_linear(i as f32)))
-    }
-
-    #[inline]
-    pub fn get(&self, v: f32) -> f32 {
-        // Exact 8-bit values come from the table; 16-bit and float ones are computed.
-        let i = v as usize;
-        if v == i as f32 && i < 256 {
-            self.0[i]
-        } else {
-            to_linear(v)
-        }
-    }
-}
-
-impl Default for Linearise {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 #[inline]
 fn f(t: f32) -> f32 {
@@ -96,7 +52,7 @@ pub fn lab_to_srgb(lab: [f32; 3]) -> [f32; 3] {
     let r = 3.240_454_2 * x - 1.537_138_5 * y - 0.498_531_4 * z;
     let g = -0.969_266 * x + 1.876_010_8 * y + 0.041_556 * z;
     let b = 0.055_643_4 * x - 0.204_025_9 * y + 1.057_225_2 * z;
-    [from_linear(r), from_linear(g), from_linear(b)]
+    [encode(r), encode(g), encode(b)]
 }
 
 /// Lab to LCh, h in degrees 0–360.
@@ -113,13 +69,6 @@ pub fn lch_to_lab(lch: [f32; 3]) -> [f32; 3] {
     [lch[0], lch[1] * h.cos(), lch[1] * h.sin()]
 }
 
-/// libvips' sRGB → B_W: Rec. 709 luminance in linear light, encoded back to sRGB.
-#[inline]
-pub fn grey(lin: &Linearise, rgb: [f32; 3]) -> f32 {
-    let [r, g, b] = rgb.map(|v| lin.get(v));
-    from_linear(0.2126 * r + 0.7152 * g + 0.0722 * b)
-}
-
 /// The colour channels of a pixel as RGB (grey images repeat their one channel).
 #[inline]
 pub fn rgb_of(colour: &[f32]) -> [f32; 3] {
@@ -130,7 +79,7 @@ pub fn rgb_of(colour: &[f32]) -> [f32; 3] {
     }
 }
 
-/// Writes RGB back to 1 (grey, via [`grey`]-like luminance) or 3 colour channels.
+/// Writes RGB back to 1 (grey, via [`super::srgb::grey`]) or 3 colour channels.
 #[inline]
 pub fn set_rgb(lin: &Linearise, colour: &mut [f32], rgb: [f32; 3]) {
     match colour {
@@ -164,7 +113,6 @@ mod tests {
                 assert!((back[c] - rgb[c]).abs() < 0.05, "{rgb:?} {back:?}");
             }
         }
-        assert!((grey(&lin, [128.0; 3]) - 128.0).abs() < 0.01);
     }
 
     fn lab_to_lab(lab: [f32; 3]) -> [f32; 3] {

@@ -1,16 +1,27 @@
-//! Sample-level plumbing for the pixel operations: one generic code path for every
-//! `DynamicImage` variant (8/16-bit integer, 32-bit float; 1–4 channels).
+//! The pixel foundation every operation stands on.
 //!
-//! Values handed to operations are on the 8-bit scale (0–255) whatever the depth, so
-//! parameters written for 8-bit images (offsets, thresholds) mean the same on 16-bit
-//! and float images. Writing back rounds and clamps to the sample type's range (float
-//! images are clamped to 0–1 too).
+//! - [`Sample`] and [`with_samples!`]: one generic code path for every `DynamicImage`
+//!   variant (8/16-bit integer, 32-bit float; 1–4 channels). This is the one place that
+//!   matches on the variants; [`Sample::image`] is the one way back to a `DynamicImage`.
+//!   Values handed to operations are on the 8-bit scale (0–255) whatever the depth, so
+//!   parameters written for 8-bit images (offsets, thresholds) mean the same on 16-bit
+//!   and float images. Writing back rounds and clamps to the sample type's range (float
+//!   images are clamped to 0–1 too).
+//! - [`bands::Bands`]: a 16-bit interleaved copy built on `Sample`, for operations that
+//!   want one depth (bitwise, band shuffles, 16-bit tables).
+//! - [`srgb`]: the one sRGB transfer function and the one grey (libvips' B_W).
+//! - [`lab`]: sRGB ↔ CIE Lab / LCh on top of `srgb`.
+//! - [`canvas`]: canvases of an image's own pixel type, pasting, gravity offsets.
+//!
+//! Geometry operations that only move whole pixels (flip, flop, extract, trim) use the
+//! `image` crate's own buffer operations and need none of this.
 
 pub mod bands;
 pub mod canvas;
 pub mod lab;
+pub mod srgb;
 
-use image::{DynamicImage, Primitive};
+use image::{DynamicImage, ImageBuffer, Primitive};
 
 /// A channel sample type of `DynamicImage`: u8, u16 or f32.
 pub trait Sample: Primitive + Send + Sync + 'static {
@@ -41,6 +52,34 @@ pub trait Sample: Primitive + Send + Sync + 'static {
     fn words(_data: &mut [Self]) -> Option<&mut [u16]> {
         None
     }
+
+    /// As a 16-bit sample: 8-bit × 257 (exact both ways), float clamped to 0–1.
+    fn to_u16(self) -> u16;
+
+    /// The `DynamicImage` of `channels` (1–4; the last is alpha for 2 and 4) interleaved
+    /// samples of this type. `data.len()` must be `width × height × channels`. Float
+    /// grey becomes 16-bit grey (`image` has no float grey type).
+    fn image(width: u32, height: u32, channels: usize, data: Vec<Self>) -> DynamicImage;
+}
+
+/// The variant of 1–4 channels (more: the 4-channel one) for one sample type.
+macro_rules! by_channels {
+    ($w:ident, $h:ident, $channels:ident, $data:ident, $grey:ident, $grey_alpha:ident, $rgb:ident, $rgba:ident) => {
+        match $channels {
+            1 => DynamicImage::$grey(buffer($w, $h, $data)),
+            2 => DynamicImage::$grey_alpha(buffer($w, $h, $data)),
+            3 => DynamicImage::$rgb(buffer($w, $h, $data)),
+            _ => DynamicImage::$rgba(buffer($w, $h, $data)),
+        }
+    };
+}
+
+fn buffer<P: image::Pixel>(
+    w: u32,
+    h: u32,
+    data: Vec<P::Subpixel>,
+) -> ImageBuffer<P, Vec<P::Subpixel>> {
+    ImageBuffer::from_raw(w, h, data).expect("sample count matches the dimensions")
 }
 
 impl Sample for u8 {
@@ -57,6 +96,22 @@ impl Sample for u8 {
     fn bytes(data: &mut [u8]) -> Option<&mut [u8]> {
         Some(data)
     }
+    #[inline]
+    fn to_u16(self) -> u16 {
+        u16::from(self) * 257
+    }
+    fn image(w: u32, h: u32, channels: usize, data: Vec<u8>) -> DynamicImage {
+        by_channels!(
+            w,
+            h,
+            channels,
+            data,
+            ImageLuma8,
+            ImageLumaA8,
+            ImageRgb8,
+            ImageRgba8
+        )
+    }
 }
 
 impl Sample for u16 {
@@ -72,6 +127,22 @@ impl Sample for u16 {
     fn words(data: &mut [u16]) -> Option<&mut [u16]> {
         Some(data)
     }
+    #[inline]
+    fn to_u16(self) -> u16 {
+        self
+    }
+    fn image(w: u32, h: u32, channels: usize, data: Vec<u16>) -> DynamicImage {
+        by_channels!(
+            w,
+            h,
+            channels,
+            data,
+            ImageLuma16,
+            ImageLumaA16,
+            ImageRgb16,
+            ImageRgba16
+        )
+    }
 }
 
 impl Sample for f32 {
@@ -86,6 +157,18 @@ impl Sample for f32 {
             0.0
         } else {
             v.clamp(0.0, 1.0)
+        }
+    }
+    #[inline]
+    fn to_u16(self) -> u16 {
+        // NaN becomes 0 through `as`.
+        (self.clamp(0.0, 1.0) * 65535.0).round() as u16
+    }
+    fn image(w: u32, h: u32, channels: usize, data: Vec<f32>) -> DynamicImage {
+        match channels {
+            1 | 2 => u16::image(w, h, channels, data.into_iter().map(f32::to_u16).collect()),
+            3 => DynamicImage::ImageRgb32F(buffer(w, h, data)),
+            _ => DynamicImage::ImageRgba32F(buffer(w, h, data)),
         }
     }
 }
@@ -137,57 +220,65 @@ pub fn known_variant(img: &mut DynamicImage) {
     }
 }
 
-/// Runs `$body` with `$data: &mut [S]` (the samples of any variant) and `$layout`.
-/// Call [`known_variant`] first; an unknown variant is left untouched.
+/// Runs `$body` with `$data: &mut [S]` (the samples of any variant) and `$layout`;
+/// `with_samples!(ref img, …)` gives `&[S]` for reading. This match is the one place
+/// that knows the `DynamicImage` variants. Call [`known_variant`] first; an unknown
+/// variant is left untouched.
 #[macro_export]
 macro_rules! with_samples {
-    ($img:expr, |$data:ident, $layout:ident| $body:expr) => {{
+    (@arms [$($r:tt)+] $img:expr, $data:ident, $layout:ident, $body:expr) => {{
         use image::DynamicImage as D;
         let $layout = $crate::ops::pixel::Layout::of($img);
         match $img {
             D::ImageLuma8(b) => {
-                let $data: &mut [u8] = &mut *b;
+                let $data: $($r)+ [u8] = $($r)+ *b;
                 $body
             }
             D::ImageLumaA8(b) => {
-                let $data: &mut [u8] = &mut *b;
+                let $data: $($r)+ [u8] = $($r)+ *b;
                 $body
             }
             D::ImageRgb8(b) => {
-                let $data: &mut [u8] = &mut *b;
+                let $data: $($r)+ [u8] = $($r)+ *b;
                 $body
             }
             D::ImageRgba8(b) => {
-                let $data: &mut [u8] = &mut *b;
+                let $data: $($r)+ [u8] = $($r)+ *b;
                 $body
             }
             D::ImageLuma16(b) => {
-                let $data: &mut [u16] = &mut *b;
+                let $data: $($r)+ [u16] = $($r)+ *b;
                 $body
             }
             D::ImageLumaA16(b) => {
-                let $data: &mut [u16] = &mut *b;
+                let $data: $($r)+ [u16] = $($r)+ *b;
                 $body
             }
             D::ImageRgb16(b) => {
-                let $data: &mut [u16] = &mut *b;
+                let $data: $($r)+ [u16] = $($r)+ *b;
                 $body
             }
             D::ImageRgba16(b) => {
-                let $data: &mut [u16] = &mut *b;
+                let $data: $($r)+ [u16] = $($r)+ *b;
                 $body
             }
             D::ImageRgb32F(b) => {
-                let $data: &mut [f32] = &mut *b;
+                let $data: $($r)+ [f32] = $($r)+ *b;
                 $body
             }
             D::ImageRgba32F(b) => {
-                let $data: &mut [f32] = &mut *b;
+                let $data: $($r)+ [f32] = $($r)+ *b;
                 $body
             }
             _ => Default::default(),
         }
     }};
+    (ref $img:expr, |$data:ident, $layout:ident| $body:expr) => {
+        $crate::with_samples!(@arms [&] $img, $data, $layout, $body)
+    };
+    ($img:expr, |$data:ident, $layout:ident| $body:expr) => {
+        $crate::with_samples!(@arms [&mut] $img, $data, $layout, $body)
+    };
 }
 
 /// Calls `f` with each pixel's colour channels (8-bit scale, alpha excluded; up to 3)
