@@ -113,6 +113,7 @@ async function main() {
   if (has('cl')) img = img.clahe(json(q.cl));
   if (has('cv')) img = img.convolve(json(q.cv));
   if (has('th')) img = img.threshold(q.th === '' ? 128 : num(q.th));
+  if (has('uf') && bool(q.uf)) img = img.unflatten();
   if (has('bo')) {
     const b = json(q.bo);
     img = img.boolean(path.join(operandRoot, b.operand), b.operator);

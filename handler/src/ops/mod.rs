@@ -14,7 +14,7 @@ pub use channels::{bandbool, boolean, ensure_alpha, extract_channel, join_channe
 pub use colour::{
     colourspace, gamma, greyscale, linear, modulate, negate, normalise, recomb, threshold, tint,
 };
-pub use composite::flatten;
+pub use composite::{flatten, unflatten};
 pub use filters::{blur, clahe, convolve, median, sharpen};
 pub use geometry::{affine, extend, extract, flip, flop, resize, rotate, strategy, trim};
 
@@ -70,6 +70,7 @@ pub enum Op {
     Clahe(clahe::ClaheOp),
     Convolve(convolve::ConvolveOp),
     Threshold(threshold::Threshold),
+    Unflatten(unflatten::Unflatten),
     Linear(linear::LinearOp),
     Recomb(recomb::RecombOp),
     Modulate(modulate::ModulateOp),
@@ -110,6 +111,7 @@ impl Op {
             Op::Clahe(_) => "clahe",
             Op::Convolve(_) => "convolve",
             Op::Threshold(_) => "threshold",
+            Op::Unflatten(_) => "unflatten",
             Op::Linear(_) => "linear",
             Op::Recomb(_) => "recomb",
             Op::Modulate(_) => "modulate",
@@ -174,6 +176,7 @@ impl Op {
             Op::Clahe(o) => o.apply(images),
             Op::Convolve(o) => o.apply(images),
             Op::Threshold(o) => o.apply(images),
+            Op::Unflatten(o) => o.apply(images),
             Op::Linear(o) => o.apply(images),
             Op::Recomb(o) => o.apply(images),
             Op::Modulate(o) => o.apply(images),

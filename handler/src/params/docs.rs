@@ -46,6 +46,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         r#"cv={"width":3,"height":3,"kernel":[-1,0,1,-2,0,2,-1,0,1]}"#,
     ),
     ("th", "th=125"),
+    ("uf", "th=240&uf"),
     (
         "bo",
         r#"bo={"operator":"and","operand":"masks/circle.png"}"#,

@@ -118,6 +118,7 @@ pub struct Params {
     pub cv: Option<Convolve>,
     /// Threshold 0-255.
     pub th: Option<u8>,
+    pub uf: Option<bool>,
     pub bo: Option<BooleanOp>,
     pub li: Option<Linear>,
     pub rc: Option<Recomb>,

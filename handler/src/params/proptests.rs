@@ -402,7 +402,7 @@ fn plain_value(key: &str) -> BoxedStrategy<String> {
         "cb" | "ca" => region(),
         "tr" | "th" => prop_oneof![Just(String::new()), integer_in(0, 255)].boxed(),
         "r" => any::<i64>().prop_map(|n| n.to_string()).boxed(),
-        "flip" | "flop" | "ng" | "nr" | "g" | "ra" | "ll" => keyword(FLAGS),
+        "flip" | "flop" | "ng" | "nr" | "uf" | "g" | "ra" | "ll" => keyword(FLAGS),
         "af" => affine(),
         "afi" => keyword(INTERPOLATORS),
         "sh" => sharpen(),

@@ -208,6 +208,8 @@ pub const KEYS: &[KeySpec] = &[
         "Convolve: JSON {\"width\",\"height\",\"kernel\",\"scale\",\"offset\"}, width and height odd integers 1-15, kernel exactly width×height numbers -1000000 to 1000000, scale non-zero (default the kernel's sum, or 1), offset default 0."),
     key!(th, Integer, Operations, Some("128"), parse_threshold, render_integer,
         "Threshold: pixels at or above this value become 255, the rest 0, an integer 0-255; bare th means 128."),
+    key!(uf, Boolean, Operations, Some("true"), parse_flag, render_flag,
+        "Unflatten: add alpha and make white pixels fully transparent (after th, so th=240&uf also clears near-white); true, false, 1 or 0; bare uf means true."),
     key!(bo, Object, Operations, None, parse_boolean, render_boolean,
         "Bitwise boolean with another stored image: JSON {\"operator\":\"and|or|eor\",\"operand\":\"<store key>\"}; the operand is a key in the store, never a URL."),
     key!(li, Array, Operations, None, parse_linear, render_linear,

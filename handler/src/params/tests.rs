@@ -1010,7 +1010,7 @@ fn equivalent_spellings_share_one_canonical_form() {
 // ---------------------------------------------------------------- the table
 
 const BRIEF_KEYS: &str = "w h f p bg k ex cb ca tr r flip flop af afbg afi sh md bl fl gm ng nr \
-     cl cv th bo li rc mo t g pc tc ra ea ec jc bb wm gr q fm ll";
+     cl cv th uf bo li rc mo t g pc tc ra ea ec jc bb wm gr q fm ll";
 
 /// One valid value per key: every key must parse, render and round-trip.
 const SAMPLES: &[(&str, &str)] = &[
@@ -1040,6 +1040,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("cl", "{\"width\":3,\"height\":3}"),
     ("cv", "{\"width\":1,\"height\":1,\"kernel\":[2]}"),
     ("th", "100"),
+    ("uf", "true"),
     ("bo", "{\"operator\":\"and\",\"operand\":\"a.png\"}"),
     ("li", "[2,1]"),
     ("rc", "[[0,0,1],[0,1,0],[1,0,0]]"),

@@ -10,7 +10,7 @@ use crate::ops::{
     affine, bandbool, blur, boolean, clahe, colourspace, composite, convolve, ensure_alpha, extend,
     extract, extract_channel, flatten, flip, flop, gamma, greyscale, join_channel, linear, median,
     modulate, negate, normalise, recomb, remove_alpha, resize, rotate, sharpen, threshold, tint,
-    trim, Op,
+    trim, unflatten, Op,
 };
 use crate::params::WatermarkName;
 use crate::params::{Colourspace, Fit, Gravity, Interpolator, Kernel, Params, Position, Rgba};
@@ -170,6 +170,10 @@ pub static ORDER: &[Row] = &[
     }),
     row("threshold", &["th"], |p, _| {
         op(Op::Threshold(threshold::Threshold { value: p.th? }))
+    }),
+    // After threshold, as in Sharp, so a threshold can make near-white white first.
+    row("unflatten", &["uf"], |p, _| {
+        (p.uf == Some(true)).then_some(Step::Op(Op::Unflatten(unflatten::Unflatten)))
     }),
     row("linear", &["li"], |p, _| {
         op(Op::Linear(linear::LinearOp {

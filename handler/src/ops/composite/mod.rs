@@ -3,6 +3,7 @@
 //! `ops::composite::Composite` and `ops::composite::DEFAULT_GRAVITY` are the watermark's.
 
 pub mod flatten;
+pub mod unflatten;
 pub mod watermark;
 
 pub use watermark::{Composite, Watermark, DEFAULT_GRAVITY};
