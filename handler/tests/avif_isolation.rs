@@ -1,14 +1,53 @@
 //! AVIF decoding runs in a child process of the real binary (see `codecs::isolate`): any
 //! damaged file must come back as an answer — pixels or a 4xx — while this process lives
 //! on. rav1d aborts the whole process on some damaged AV1 streams, so without the child
-//! this test would die rather than fail.
+//! this test would die rather than fail. A child still decoding at the request's deadline
+//! is killed and reaped.
 
 #![cfg(feature = "avif-decode")]
 
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use image::{DynamicImage, Rgb, RgbImage};
-use image_service::codecs::{self, DecodeOptions, EncodeOptions, Frame, OutputFormat};
+use image_service::codecs::{self, DecodeOptions, EncodeOptions, Frame, Limits, OutputFormat};
+
+/// The tests here count this process's children, so they take turns.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn use_the_real_binary() {
+    codecs::isolate::enable(PathBuf::from(env!("CARGO_BIN_EXE_image-service")));
+}
+
+/// Processes whose parent is this one, from /proc: running or exited but not yet reaped
+/// (a zombie keeps its entry until `wait`).
+fn children() -> Vec<u32> {
+    let me = std::process::id();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces or ')'.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue; // gone meanwhile
+        };
+        let after_comm = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+        let ppid = after_comm
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse::<u32>().ok());
+        if ppid == Some(me) {
+            found.push(pid);
+        }
+    }
+    found
+}
 
 fn avif_sample() -> Vec<u8> {
     let image = RgbImage::from_fn(96, 64, |x, y| {
@@ -40,7 +79,8 @@ fn next(state: &mut u64) -> u64 {
 
 #[test]
 fn damaged_avif_files_are_answered_by_the_child_and_never_kill_us() {
-    codecs::isolate::enable(PathBuf::from(env!("CARGO_BIN_EXE_image-service")));
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    use_the_real_binary();
     let sample = avif_sample();
 
     let good = codecs::decode(&sample, &DecodeOptions::default()).unwrap();
@@ -71,4 +111,38 @@ fn damaged_avif_files_are_answered_by_the_child_and_never_kill_us() {
     }
     assert_eq!(decoded + refused, 150);
     eprintln!("150 damaged AVIFs: {decoded} decoded, {refused} refused");
+}
+
+#[test]
+fn a_child_past_the_deadline_is_killed_and_reaped_and_the_answer_is_a_timeout() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    use_the_real_binary();
+    let sample = avif_sample();
+    assert!(children().is_empty(), "children before: {:?}", children());
+    let with_deadline = |deadline| DecodeOptions {
+        limits: Limits {
+            deadline: Some(deadline),
+            ..Limits::default()
+        },
+        ..DecodeOptions::default()
+    };
+
+    // The deadline has just passed: the child is started (spawn returns once it runs)
+    // and cannot have answered yet, so it is killed at once.
+    let started = Instant::now();
+    let err = codecs::decode(&sample, &with_deadline(Instant::now())).unwrap_err();
+    assert_eq!(
+        (err.status().as_u16(), err.code()),
+        (503, "timeout"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Neither running nor a zombie: the kill was followed by a wait.
+    assert_eq!(children(), Vec::<u32>::new(), "a decoder child is left");
+
+    // A deadline far enough away changes nothing.
+    let far = Instant::now() + Duration::from_secs(60);
+    let decoded = codecs::decode(&sample, &with_deadline(far)).unwrap();
+    assert_eq!(decoded.frames[0].image.width(), 96);
+    assert!(children().is_empty());
 }

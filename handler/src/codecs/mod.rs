@@ -35,6 +35,7 @@ mod tiff;
 mod webp;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Instant;
 
 use image::DynamicImage;
 
@@ -171,6 +172,10 @@ pub struct Limits {
     pub max_frames: u32,
     /// Pixels of all frames together: every frame is decoded to a full canvas.
     pub max_total_pixels: u64,
+    /// When the request must be answered (`None`: no deadline). An AVIF decoder child
+    /// still running then is killed, and the decode is a 503 `timeout`; decoders in this
+    /// process cannot be stopped and do not look at it.
+    pub deadline: Option<Instant>,
 }
 
 impl Default for Limits {
@@ -180,6 +185,7 @@ impl Default for Limits {
             max_frames: 500,
             // 100 MP of RGBA frames is 400 MB, about what one 50 MP still costs in 16-bit.
             max_total_pixels: 100_000_000,
+            deadline: None,
         }
     }
 }
@@ -192,6 +198,7 @@ impl Limits {
             max_pixels,
             max_frames,
             max_total_pixels: max_pixels.saturating_mul(4),
+            deadline: None,
         }
     }
 

@@ -408,7 +408,7 @@ fn avif_decodes_with_alpha_and_foreign_major_brand() {
 
 #[test]
 fn heic_is_probed_but_refused_with_415() {
-    let heic = avif::container::tests::heif_header(b"heic", 4032, 3024, Some(3), None, false);
+    let heic = avif::container::tests::heif_header(b"heic", 4032, 3024, Some(3), None);
     assert_eq!(sniff(&heic), Some(ImageFormat::Heic));
     let header = probe(&heic).unwrap();
     assert_eq!(
@@ -444,7 +444,7 @@ fn huge_jpeg_and_avif_headers_are_refused_before_decoding() {
         }
         other => panic!("expected 413, got {other:?}"),
     }
-    let avif = avif::container::tests::heif_header(b"avif", 30_000, 30_000, None, None, false);
+    let avif = avif::container::tests::heif_header(b"avif", 30_000, 30_000, None, None);
     assert!(matches!(
         decode(&avif, &DecodeOptions::default()),
         Err(Error::ImageTooLarge(_))

@@ -1,8 +1,14 @@
-//! Minimal HEIF (ISO-BMFF) reader for AVIF and HEIC headers: the primary item's size
-//! (`ispe`), rotation/mirroring (`irot`/`imir`), colour (`colr`) and whether an alpha
-//! auxiliary image exists. Only boxes are walked; no payload is copied except an ICC profile.
+//! What the HEIF (ISO-BMFF) container says about the primary image.
+//!
+//! avif-parse reads the AVIF structure (items, their locations, the alpha auxiliary and
+//! premultiplication) and hands out the AV1 payloads: [`items`]. It does not expose the
+//! primary item's properties, nor read HEIC at all, so a small box reader takes those
+//! from `meta` (`pitm`, `iprp`/`ipco`/`ipma`): size (`ispe`), rotation and mirroring
+//! (`irot`/`imir`) and colour (`colr`: an ICC profile or nclx): [`properties`]. That
+//! reader only walks boxes and copies nothing.
 
-use crate::codecs::orient;
+use crate::codecs::{corrupt, guard, orient, ImageFormat};
+use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Nclx {
@@ -12,19 +18,19 @@ pub(super) struct Nclx {
     pub full_range: bool,
 }
 
-#[derive(Debug, Default)]
-pub(super) struct HeifInfo {
+/// The primary image's properties, as the small reader finds them.
+#[derive(Debug)]
+pub(super) struct Properties<'a> {
     pub width: u32,
     pub height: u32,
     /// `irot`/`imir` as the equivalent EXIF orientation.
     pub orientation: u8,
-    pub has_alpha: bool,
-    pub icc_profile: Option<Vec<u8>>,
+    pub icc_profile: Option<&'a [u8]>,
     pub nclx: Option<Nclx>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum HeifError {
+enum HeifError {
     /// The bytes break the box structure.
     Malformed(&'static str),
     /// A valid file with no still primary image (e.g. an image sequence only).
@@ -115,7 +121,49 @@ fn full_box(payload: &[u8]) -> Result<(u8, u32, &[u8])> {
     Ok((head[0], flags, &payload[4..]))
 }
 
-pub(super) fn parse(bytes: &[u8]) -> Result<HeifInfo> {
+/// The primary image's size, orientation and colour, for AVIF and HEIC alike.
+pub(super) fn properties(
+    bytes: &[u8],
+    format: ImageFormat,
+) -> std::result::Result<Properties<'_>, Error> {
+    read_properties(bytes).map_err(|e| match e {
+        HeifError::Malformed(why) => corrupt(format, why),
+        HeifError::NoPrimaryImage => Error::UnsupportedMediaType(format!(
+            "this {} file has no still primary image (image sequences are not supported)",
+            format.label()
+        )),
+    })
+}
+
+/// The AV1 payloads of an AVIF's primary image and of its alpha auxiliary, read by
+/// avif-parse. What it cannot read (grid images, sequences) is a 415.
+pub(super) fn items(bytes: &[u8]) -> std::result::Result<avif_parse::AvifData, Error> {
+    use std::io::Read;
+    // avif-parse insists on the major brand `avif`; files that are AVIF by a compatible
+    // brand (e.g. major `mif1`) are fed to it with the brand patched, without copying.
+    let mut head = bytes.get(..12).map(<[u8]>::to_vec).unwrap_or_default();
+    if head.len() == 12 && &head[8..12] != b"avif" && &head[8..12] != b"avis" {
+        head[8..12].copy_from_slice(b"avif");
+    }
+    let mut reader = head.as_slice().chain(bytes.get(12..).unwrap_or_default());
+    // avif-parse asserts (debug_assert) on some malformed boxes where a release build
+    // returns an error; either way the file is corrupt, never a crash.
+    let parsed = guard(
+        || Ok(avif_parse::read_avif(&mut reader)),
+        || corrupt(ImageFormat::Avif, "the container does not parse"),
+    )?;
+    parsed.map_err(|e| match e {
+        avif_parse::Error::Unsupported(what) => {
+            Error::UnsupportedMediaType(format!("this AVIF image cannot be decoded: {what}"))
+        }
+        avif_parse::Error::OutOfMemory => {
+            Error::ImageTooLarge("the AVIF container is too large".into())
+        }
+        other => corrupt(ImageFormat::Avif, other),
+    })
+}
+
+fn read_properties(bytes: &[u8]) -> Result<Properties<'_>> {
     let Some(meta) = find(bytes, b"meta")? else {
         return Err(HeifError::NoPrimaryImage);
     };
@@ -132,25 +180,25 @@ pub(super) fn parse(bytes: &[u8]) -> Result<HeifInfo> {
     let ipco = find(iprp, b"ipco")?.ok_or(HeifError::Malformed("no item properties"))?;
     let properties: Vec<([u8; 4], &[u8])> = boxes(ipco).collect::<Result<_>>()?;
     let associations = parse_ipma(iprp)?;
-    let props_of = |item: u32| -> Vec<([u8; 4], &[u8])> {
-        associations
-            .iter()
-            .filter(|(id, _)| *id == item)
-            .flat_map(|(_, indices)| indices.iter())
-            .filter_map(|&i| {
-                i.checked_sub(1)
-                    .and_then(|i| properties.get(i as usize))
-                    .copied()
-            })
-            .collect()
-    };
+    let primary_properties = associations
+        .iter()
+        .filter(|(id, _)| *id == primary)
+        .flat_map(|(_, indices)| indices.iter())
+        .filter_map(|&i| {
+            i.checked_sub(1)
+                .and_then(|i| properties.get(i as usize))
+                .copied()
+        });
 
-    let mut info = HeifInfo {
+    let mut info = Properties {
+        width: 0,
+        height: 0,
         orientation: 1,
-        ..HeifInfo::default()
+        icc_profile: None,
+        nclx: None,
     };
     let (mut turns, mut mirror) = (0u8, None);
-    for (kind, payload) in props_of(primary) {
+    for (kind, payload) in primary_properties {
         match &kind {
             b"ispe" => {
                 let (_, _, p) = full_box(payload)?;
@@ -160,7 +208,7 @@ pub(super) fn parse(bytes: &[u8]) -> Result<HeifInfo> {
             b"irot" => turns = payload.first().map_or(0, |b| b & 3),
             b"imir" => mirror = payload.first().map(|b| b & 1),
             b"colr" if payload.len() >= 4 => match &payload[..4] {
-                b"prof" | b"rICC" => info.icc_profile = Some(payload[4..].to_vec()),
+                b"prof" | b"rICC" => info.icc_profile = Some(&payload[4..]),
                 b"nclx" if payload.len() >= 11 => {
                     info.nclx = Some(Nclx {
                         primaries: be16(payload, 4)? as u16,
@@ -177,21 +225,6 @@ pub(super) fn parse(bytes: &[u8]) -> Result<HeifInfo> {
     info.orientation = orient::from_heif(turns, mirror);
     if info.width == 0 || info.height == 0 {
         return Err(HeifError::Malformed("the primary image has no size (ispe)"));
-    }
-
-    // Alpha: an auxiliary image ('auxl' reference to the primary) whose auxC type is alpha.
-    if let Some(iref) = find(meta, b"iref")? {
-        let (version, _, refs) = full_box(iref)?;
-        for item in boxes(refs) {
-            let (kind, payload) = item?;
-            if &kind != b"auxl" {
-                continue;
-            }
-            let (from, targets) = parse_reference(payload, version)?;
-            if targets.contains(&primary) && is_alpha_item(&props_of(from))? {
-                info.has_alpha = true;
-            }
-        }
     }
     Ok(info)
 }
@@ -233,37 +266,6 @@ fn parse_ipma(iprp: &[u8]) -> Result<Vec<(u32, Vec<u32>)>> {
     Ok(out)
 }
 
-/// One iref entry: from-item and its targets.
-fn parse_reference(payload: &[u8], version: u8) -> Result<(u32, Vec<u32>)> {
-    let id = |at| {
-        if version == 0 {
-            be16(payload, at)
-        } else {
-            be32(payload, at)
-        }
-    };
-    let width = if version == 0 { 2 } else { 4 };
-    let from = id(0)?;
-    let count = be16(payload, width)? as usize;
-    let targets = (0..count)
-        .map(|i| id(width + 2 + i * width))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((from, targets))
-}
-
-fn is_alpha_item(props: &[([u8; 4], &[u8])]) -> Result<bool> {
-    for (kind, payload) in props {
-        if kind == b"auxC" {
-            let (_, _, urn) = full_box(payload)?;
-            let urn = urn.split(|&b| b == 0).next().unwrap_or_default();
-            // AV1 and HEVC spellings of the alpha auxiliary type.
-            return Ok(urn == b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha"
-                || urn == b"urn:mpeg:hevc:2015:auxid:1");
-        }
-    }
-    Ok(false)
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -281,14 +283,14 @@ pub(crate) mod tests {
         make_box(kind, &body)
     }
 
-    /// A header-only HEIF: ftyp + meta with pitm, ispe, optional irot/imir and alpha aux.
+    /// A header-only HEIF: ftyp + meta with pitm, iinf, an empty iloc, ispe and optional
+    /// irot/imir. No payload: enough for the header, never for pixels.
     pub(crate) fn heif_header(
         brand: &[u8; 4],
         width: u32,
         height: u32,
         irot: Option<u8>,
         imir: Option<u8>,
-        alpha: bool,
     ) -> Vec<u8> {
         let mut ftyp_payload = brand.to_vec();
         ftyp_payload.extend_from_slice(&[0, 0, 0, 0]);
@@ -306,55 +308,63 @@ pub(crate) mod tests {
             ipco.extend(make_box(b"imir", &[axis]));
             primary_props.push(if irot.is_some() { 3 } else { 2 });
         }
-        let aux_index = primary_props.len() as u8 + 1;
-        ipco.extend(full(
-            b"auxC",
-            0,
-            b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha\0",
-        ));
-        let mut ipma = vec![0, 0, 0, if alpha { 2 } else { 1 }];
+        let mut ipma = vec![0, 0, 0, 1];
         ipma.extend_from_slice(&[0, 1, primary_props.len() as u8]);
         ipma.extend(primary_props.iter().map(|p| p | 0x80));
-        if alpha {
-            ipma.extend_from_slice(&[0, 2, 2, 1, aux_index]);
-        }
         let mut iprp = make_box(b"ipco", &ipco);
         iprp.extend(full(b"ipma", 0, &ipma));
+        let item_type = if brand == b"avif" { b"av01" } else { b"hvc1" };
+        let mut infe = vec![0, 1, 0, 0];
+        infe.extend_from_slice(item_type);
+        infe.push(0);
+        let mut iinf = vec![0, 1];
+        iinf.extend(full(b"infe", 2, &infe));
         let mut meta = full(b"pitm", 0, &[0, 1]);
+        meta.extend(full(b"iinf", 0, &iinf));
+        meta.extend(full(b"iloc", 0, &[0x44, 0, 0, 0]));
         meta.extend(make_box(b"iprp", &iprp));
-        if alpha {
-            meta.extend(full(b"iref", 0, &make_box(b"auxl", &[0, 2, 0, 1, 0, 1])));
-        }
         let mut out = make_box(b"ftyp", &ftyp_payload);
         out.extend(full(b"meta", 0, &meta));
         out
     }
 
     #[test]
-    fn reads_size_rotation_mirror_and_alpha() {
-        let info = parse(&heif_header(b"avif", 4000, 3000, None, None, false)).unwrap();
+    fn reads_size_rotation_and_mirror() {
+        let read = |brand, irot, imir| {
+            let header = heif_header(brand, 640, 480, irot, imir);
+            let info = read_properties(&header).unwrap();
+            (info.width, info.height, info.orientation)
+        };
+        assert_eq!(read(b"avif", None, None), (640, 480, 1));
+        assert_eq!(read(b"heic", Some(3), None), (640, 480, 6));
         assert_eq!(
-            (info.width, info.height, info.orientation, info.has_alpha),
-            (4000, 3000, 1, false)
+            read(b"avif", Some(1), Some(0)).2,
+            orient::from_heif(1, Some(0))
         );
-        let info = parse(&heif_header(b"heic", 640, 480, Some(3), None, true)).unwrap();
-        assert_eq!((info.orientation, info.has_alpha), (6, true));
-        let info = parse(&heif_header(b"avif", 640, 480, Some(1), Some(0), false)).unwrap();
-        assert_eq!(info.orientation, orient::from_heif(1, Some(0)));
+        // avif-parse accepts the same header: it has every box avif-parse requires.
+        let items = items(&heif_header(b"avif", 640, 480, None, None)).unwrap();
+        assert!(items.alpha_item.is_none());
     }
 
     #[test]
     fn malformed_boxes_are_errors_not_panics() {
-        let good = heif_header(b"avif", 10, 10, Some(1), Some(1), true);
+        let good = heif_header(b"avif", 10, 10, Some(1), Some(1));
         for cut in 0..good.len() {
-            let _ = parse(&good[..cut]);
+            let _ = properties(&good[..cut], ImageFormat::Avif);
+            let _ = items(&good[..cut]);
         }
         let mut bad = good.clone();
-        bad[40] = 0xff; // a box size far past the end
-        assert!(parse(&bad).is_err());
+        bad[36] = 0xff; // pitm's size, far past the end
         assert_eq!(
-            parse(&make_box(b"ftyp", b"avis\0\0\0\0")).unwrap_err(),
+            read_properties(&bad).unwrap_err(),
+            HeifError::Malformed("box size out of range")
+        );
+        assert_eq!(
+            read_properties(&make_box(b"ftyp", b"avis\0\0\0\0")).unwrap_err(),
             HeifError::NoPrimaryImage
         );
+        let sequence = make_box(b"ftyp", b"avis\0\0\0\0");
+        let refused = properties(&sequence, ImageFormat::Avif).unwrap_err();
+        assert_eq!(refused.code(), "unsupported-media-type");
     }
 }

@@ -1,6 +1,6 @@
-//! AVIF decoding (feature `avif-decode`): `avif-parse` extracts the AV1 payloads and rav1d
-//! (the Rust port of dav1d: no C toolchain beyond nasm for its optional x86 assembly)
-//! decodes them.
+//! AVIF decoding in this process (feature `avif-decode`): `container` hands out the AV1
+//! payloads (via avif-parse) and rav1d (the Rust port of dav1d: no C toolchain beyond nasm
+//! for its optional x86 assembly) decodes them.
 //!
 //! Covers still images, 8/10/12-bit, 4:0:0/4:2:0/4:2:2/4:4:4, full and limited range, alpha
 //! (also premultiplied) and `irot`/`imir` (applied by the caller). Chroma is upsampled by
@@ -10,7 +10,7 @@
 //! KNOWN RISK: rav1d 1.1.0 can panic on corrupt AV1 data (seen: `decode.rs:4997`, an
 //! `unwrap` in `on_error`; 5 of 150 randomly damaged files). Its public API is `extern "C"`,
 //! and a panic cannot unwind through that, so the process aborts: `catch_unwind` cannot
-//! help. Leave the feature off where one crafted upload must not kill the instance.
+//! help: the binaries therefore run this in a child process (see `isolate`).
 
 use std::mem::MaybeUninit;
 use std::ptr::NonNull;
@@ -28,21 +28,22 @@ use rav1d::src::lib::{
     dav1d_open, dav1d_picture_unref, dav1d_send_data,
 };
 
-use super::container::HeifInfo;
+use super::container;
 use crate::codecs::{corrupt, Frame, ImageFormat, Limits, RawDecoded};
 use crate::error::Error;
 
 /// `EAGAIN` as rav1d reports it (negated errno).
 const EAGAIN: i32 = -11;
 
-pub(super) fn decode(bytes: &[u8], limits: &Limits, info: HeifInfo) -> Result<RawDecoded, Error> {
-    let avif = parse_payloads(bytes)?;
+pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
+    let properties = container::properties(bytes, ImageFormat::Avif)?;
+    let avif = container::items(bytes)?;
     let mut decoder = Rav1d::new(limits)?;
     let color = decoder.decode(&avif.primary_item)?;
     // The container's nclx box wins over the AV1 sequence header, as in libavif.
     let (header_matrix, header_range) = color.header_color();
-    let matrix = info.nclx.map_or(header_matrix, |n| n.matrix);
-    let full_range = info.nclx.map_or(header_range, |n| n.full_range);
+    let matrix = properties.nclx.map_or(header_matrix, |n| n.matrix);
+    let full_range = properties.nclx.map_or(header_range, |n| n.full_range);
     let mut image = color.to_image(matrix, full_range)?;
     drop(color);
     if let Some(alpha_item) = avif.alpha_item.as_deref() {
@@ -52,28 +53,8 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits, info: HeifInfo) -> Result<Ra
     Ok(RawDecoded {
         frames: vec![Frame { image, delay_ms: 0 }],
         loop_count: 0,
-        icc_profile: info.icc_profile,
+        icc_profile: properties.icc_profile.map(<[u8]>::to_vec),
         palette: None,
-    })
-}
-
-/// avif-parse insists on the major brand `avif`; files that are AVIF by a compatible brand
-/// (e.g. major `mif1`) are fed to it with the brand patched, without copying the file.
-fn parse_payloads(bytes: &[u8]) -> Result<avif_parse::AvifData, Error> {
-    use std::io::Read;
-    let mut head = bytes.get(..12).map(<[u8]>::to_vec).unwrap_or_default();
-    if head.len() == 12 && &head[8..12] != b"avif" && &head[8..12] != b"avis" {
-        head[8..12].copy_from_slice(b"avif");
-    }
-    let mut reader = head.as_slice().chain(bytes.get(12..).unwrap_or_default());
-    avif_parse::read_avif(&mut reader).map_err(|e| match e {
-        avif_parse::Error::Unsupported(what) => {
-            Error::UnsupportedMediaType(format!("this AVIF image cannot be decoded: {what}"))
-        }
-        avif_parse::Error::OutOfMemory => {
-            Error::ImageTooLarge("the AVIF container is too large".into())
-        }
-        other => corrupt(ImageFormat::Avif, other),
     })
 }
 

@@ -9,14 +9,20 @@
 //! Protocol (private to this file): the child gets [`CHILD_ARG`] and the limits as
 //! arguments, the file on stdin, and answers on stdout with `OK` + a small header + the
 //! pixels, or `ER` + an error code + a message. Anything else (a signal, an abort,
-//! garbage) is reported as a corrupt file.
+//! garbage) is reported as a corrupt file. A child still running at the request's
+//! deadline ([`Limits::deadline`]) is killed and reaped, and the answer is a 503 `timeout`.
+//!
+//! The child is the binary's `main` before anything else runs (no async runtime, no
+//! threads): see [`install`].
 //!
 //! Unit tests and library users that never call [`enable`] decode in process.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use image::{DynamicImage, ImageBuffer};
 
@@ -28,8 +34,9 @@ pub const CHILD_ARG: &str = "__decode-avif";
 
 static DECODER_EXE: OnceLock<PathBuf> = OnceLock::new();
 
-/// First thing in each binary's `main`: serve as a decoder child when asked to, else
-/// make this process hand its AVIF decodes to children of its own executable.
+/// First thing in each binary's `main`, before any async runtime or thread is built:
+/// serve as a decoder child when asked to, else make this process hand its AVIF decodes
+/// to children of its own executable.
 pub fn install() {
     run_child_if_requested();
     match std::env::current_exe() {
@@ -64,12 +71,31 @@ pub fn run_child_if_requested() {
 /// Decodes AVIF, in a child process when [`enable`] was called.
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
     match DECODER_EXE.get() {
-        Some(exe) => decode_in_child(exe, bytes, limits),
-        None => super::decode_in_process(bytes, limits),
+        // Without a decoder there is nothing to isolate: the answer is the 415 below.
+        Some(exe) if cfg!(feature = "avif-decode") => decode_in_child(exe, bytes, limits),
+        _ => decode_in_process(bytes, limits),
     }
 }
 
-fn decode_in_child(exe: &PathBuf, bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
+/// AVIF input needs the `avif-decode` feature (rav1d); without it AVIF is a clear 415.
+fn decode_in_process(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
+    #[cfg(feature = "avif-decode")]
+    {
+        super::decode::decode(bytes, limits)
+    }
+    #[cfg(not(feature = "avif-decode"))]
+    {
+        let _ = (bytes, limits);
+        Err(Error::UnsupportedMediaType(
+            "AVIF input is not supported by this build; convert to JPEG, PNG or WebP".into(),
+        ))
+    }
+}
+
+/// The child's whole answer, or `None` when the deadline came first.
+type Answer = Option<std::io::Result<Vec<u8>>>;
+
+fn decode_in_child(exe: &Path, bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
     let mut child = Command::new(exe)
         .arg(CHILD_ARG)
         .arg(limits.max_pixels.to_string())
@@ -80,27 +106,61 @@ fn decode_in_child(exe: &PathBuf, bytes: &[u8], limits: &Limits) -> Result<RawDe
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| Error::Internal(format!("cannot start the AVIF decoder child: {e}")))?;
+    let answer = exchange(&mut child, bytes, limits.deadline);
+    // Reaps the child, also a killed one: no zombie is left behind.
+    let status = child
+        .wait()
+        .map_err(|e| Error::Internal(format!("cannot wait for the AVIF decoder child: {e}")))?;
+    let Some(output) = answer else {
+        return Err(Error::Timeout(
+            "Processing took longer than this service allows per request: the AVIF decoder was stopped. Ask for a smaller image.".into(),
+        ));
+    };
+    let output =
+        output.map_err(|e| Error::Internal(format!("cannot read the AVIF decoder child: {e}")))?;
+    check_status(status, &output)?;
+    read_answer(&output)
+}
+
+/// Feeds `bytes` to the child and reads its answer, killing it at `deadline`. The pipes
+/// are served on scoped threads so neither can fill up and stall; killing the child
+/// closes both, so the threads end with it.
+fn exchange(child: &mut Child, bytes: &[u8], deadline: Option<Instant>) -> Answer {
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let mut stdout = child.stdout.take().expect("stdout is piped");
-    // Write on a scoped thread while reading here, so neither pipe can fill up and stall.
-    let output = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         scope.spawn(move || {
             // A child that dies early closes the pipe; its exit status tells the story.
             let _ = stdin.write_all(bytes);
         });
-        let mut out = Vec::new();
-        stdout.read_to_end(&mut out).map(|_| out)
-    });
-    let status = child
-        .wait()
-        .map_err(|e| Error::Internal(format!("cannot wait for the AVIF decoder child: {e}")))?;
-    let output =
-        output.map_err(|e| Error::Internal(format!("cannot read the AVIF decoder child: {e}")))?;
+        let (sender, receiver) = mpsc::channel();
+        scope.spawn(move || {
+            let mut out = Vec::new();
+            let _ = sender.send(stdout.read_to_end(&mut out).map(|_| out));
+        });
+        let answer = match deadline {
+            None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            Some(at) => receiver.recv_timeout(at.saturating_duration_since(Instant::now())),
+        };
+        match answer {
+            Ok(output) => Some(output),
+            Err(RecvTimeoutError::Disconnected) => {
+                Some(Err(std::io::Error::other("the reader thread stopped")))
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                None
+            }
+        }
+    })
+}
+
+fn check_status(status: ExitStatus, output: &[u8]) -> Result<(), Error> {
     if !status.success() && !output.starts_with(b"ER") {
         tracing::warn!(%status, "AVIF decoder child failed");
         return Err(corrupt(ImageFormat::Avif, "the decoder failed"));
     }
-    read_answer(&output)
+    Ok(())
 }
 
 fn child(args: &[String]) -> Result<(), String> {
@@ -113,12 +173,14 @@ fn child(args: &[String]) -> Result<(), String> {
         max_pixels: number(0)?,
         max_frames: u32::try_from(number(1)?).map_err(|e| e.to_string())?,
         max_total_pixels: number(2)?,
+        // The parent keeps the deadline: it kills this process when it passes.
+        deadline: None,
     };
     let mut input = Vec::new();
     std::io::stdin()
         .read_to_end(&mut input)
         .map_err(|e| e.to_string())?;
-    let answer = match super::decode_in_process(&input, &limits) {
+    let answer = match decode_in_process(&input, &limits) {
         Ok(raw) => write_ok(&raw)?,
         Err(e) => write_err(&e),
     };

@@ -1,11 +1,13 @@
-//! AVIF: header probing (shared with HEIC), encoding with ravif (rav1e), and the switch for
-//! decoding, which lives in `decode` behind the `avif-decode` feature.
+//! AVIF: header probing (HEIC shares the container reader), encoding with ravif (rav1e),
+//! and decoding, which runs through `isolate` (a child process when the binary enabled
+//! one) into `decode` (rav1d, behind the `avif-decode` feature).
+//!
+//! Dependencies run one way: this file → `isolate` → `decode` → `container`.
 
 use image::DynamicImage;
 
-use super::{corrupt, to_rgb8_on_white, ImageFormat, Limits, Probe, RawDecoded};
+use super::{to_rgb8_on_white, ImageFormat, Limits, Probe, RawDecoded};
 use crate::error::Error;
-use container::HeifError;
 
 pub(super) mod container;
 #[cfg(feature = "avif-decode")]
@@ -18,47 +20,28 @@ pub(super) const DEFAULT_QUALITY: u8 = 50;
 /// 10 84–105 ms / 6.7 KB. 9 costs about what 10 does and is 13% smaller.
 pub(super) const SPEED: u8 = 9;
 
+/// Size and orientation from the primary item's properties; for AVIF, avif-parse also
+/// checks the structure and finds the alpha auxiliary. HEIC is only ever refused, so its
+/// alpha is not looked for.
 pub(super) fn probe(bytes: &[u8], format: ImageFormat) -> Result<Probe, Error> {
-    let info = header(bytes, format)?;
+    let properties = container::properties(bytes, format)?;
+    let has_alpha = match format {
+        ImageFormat::Avif => container::items(bytes)?.alpha_item.is_some(),
+        _ => false,
+    };
     Ok(Probe {
         format,
-        width: info.width,
-        height: info.height,
+        width: properties.width,
+        height: properties.height,
         frames: 1,
-        orientation: info.orientation,
-        has_alpha: info.has_alpha,
+        orientation: properties.orientation,
+        has_alpha,
     })
 }
 
-fn header(bytes: &[u8], format: ImageFormat) -> Result<container::HeifInfo, Error> {
-    container::parse(bytes).map_err(|e| match e {
-        HeifError::Malformed(why) => corrupt(format, why),
-        HeifError::NoPrimaryImage => Error::UnsupportedMediaType(format!(
-            "this {} file has no still primary image (image sequences are not supported)",
-            format.label()
-        )),
-    })
-}
-
-/// Decodes AVIF in a child process when the binary enabled it (see `isolate`).
+/// Decodes AVIF, in a child process when the binary enabled it (see `isolate`).
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
     isolate::decode(bytes, limits)
-}
-
-/// AVIF input needs the `avif-decode` feature (rav1d); without it AVIF is a clear 415.
-pub(super) fn decode_in_process(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
-    #[cfg(feature = "avif-decode")]
-    {
-        let info = header(bytes, ImageFormat::Avif)?;
-        decode::decode(bytes, limits, info)
-    }
-    #[cfg(not(feature = "avif-decode"))]
-    {
-        let _ = (bytes, limits);
-        Err(Error::UnsupportedMediaType(
-            "AVIF input is not supported by this build; convert to JPEG, PNG or WebP".into(),
-        ))
-    }
 }
 
 /// Encodes the first frame with ravif. 16-bit input is reduced to 8-bit.
