@@ -42,9 +42,13 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// The decoder's limits for the original and its operand images.
+    /// The decoder's limits for the original and its operand images, with the request's
+    /// deadline (an AVIF decoder child is killed past it).
     pub fn decode(&self) -> codecs::Limits {
-        codecs::Limits::for_input(self.max_input_pixels, self.max_input_frames)
+        codecs::Limits {
+            deadline: self.deadline,
+            ..codecs::Limits::for_input(self.max_input_pixels, self.max_input_frames)
+        }
     }
 }
 
