@@ -1,10 +1,12 @@
 //! Service configuration, read from `IMAGE_SERVICE_*` environment variables and
 //! validated once at start-up with errors that name the variable.
 
-use crate::auth::signing::{self, SigningKey};
-use crate::auth::tokens::{OriginSecrets, WriteTokens};
-use crate::auth::SigningMode;
+pub mod credentials;
+
+pub use credentials::SigningMode;
+
 use crate::params::WatermarkName;
+use credentials::{OriginSecrets, SigningKey, WriteTokens};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -396,8 +398,8 @@ impl Config {
             c.enforced_watermark = Some(name);
         }
         if let Some(v) = get("IMAGE_SERVICE_SIGNING_KEYS") {
-            c.signing_keys =
-                signing::parse_keys(&v).map_err(|e| format!("IMAGE_SERVICE_SIGNING_KEYS: {e}"))?;
+            c.signing_keys = credentials::parse_keys(&v)
+                .map_err(|e| format!("IMAGE_SERVICE_SIGNING_KEYS: {e}"))?;
         }
         if let Some(v) = get("IMAGE_SERVICE_SIGNING") {
             c.signing = match v.trim() {

@@ -9,6 +9,7 @@
 //! Neither line ever holds a credential: no header is logged, and the signature
 //! parameters' values are replaced in the logged query.
 
+use crate::params;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 use std::sync::Arc;
@@ -167,11 +168,7 @@ pub struct RequestRecord {
 }
 
 /// Query parameters whose values never reach a log.
-const REDACTED_PARAMS: [&str; 3] = [
-    crate::auth::signing::SIGNATURE,
-    crate::auth::signing::KEY_ID,
-    crate::auth::signing::EXPIRES,
-];
+const REDACTED_PARAMS: [&str; 3] = [params::SIGNATURE, params::KEY_ID, params::EXPIRES];
 
 /// The raw query with the values of `s`, `kid` and `exp` replaced by `-`.
 pub fn redact_query(query: &str) -> String {
@@ -180,8 +177,8 @@ pub fn redact_query(query: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|pair| {
             let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-            let decoded = percent_encoding::percent_decode_str(key).decode_utf8_lossy();
-            if REDACTED_PARAMS.contains(&decoded.as_ref()) {
+            let decoded = params::query::decode(key).unwrap_or_else(|lossy| lossy);
+            if REDACTED_PARAMS.contains(&decoded.as_str()) {
                 format!("{key}=-")
             } else {
                 pair.to_string()

@@ -18,10 +18,8 @@
 //! an error. [`Config`] stays plain data; the current values live here, behind a lock
 //! that is only held to clone an `Arc`.
 
-use crate::auth::signing::{self, SigningKey};
-use crate::auth::tokens::{OriginSecrets, WriteTokens};
-use crate::auth::SigningMode;
-use crate::config::Config;
+use crate::config::credentials::{self, OriginSecrets, SigningKey, WriteTokens};
+use crate::config::{Config, SigningMode};
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use serde::Deserialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -80,7 +78,8 @@ impl Secrets {
             s.write_tokens = WriteTokens::parse(&v).map_err(|e| format!("writeTokens: {e}"))?;
         }
         if let Some(v) = fields.signing_keys {
-            s.signing_keys = signing::parse_keys(&v).map_err(|e| format!("signingKeys: {e}"))?;
+            s.signing_keys =
+                credentials::parse_keys(&v).map_err(|e| format!("signingKeys: {e}"))?;
         }
         for (name, value) in [
             ("originSecret", &fields.origin_secret),

@@ -5,21 +5,13 @@
 pub mod signing;
 pub mod tokens;
 
+pub use crate::config::SigningMode;
+
 use crate::config::{Config, Route};
 use crate::error::{codes, Error, Result};
 use crate::secrets::Secrets;
 use axum::http::{header, HeaderMap};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// IMAGE_SERVICE_SIGNING.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SigningMode {
-    /// Signatures are neither required nor checked.
-    Off,
-    /// Every transformed GET (and original GETs when `sign_originals`) carries a valid
-    /// signature.
-    Required,
-}
 
 fn now() -> u64 {
     SystemTime::now()
@@ -41,7 +33,7 @@ pub fn require_signature(
     if config.signing == SigningMode::Off || !(transformed || config.sign_originals) {
         return Ok(None);
     }
-    let pairs = crate::http::query_pairs(query);
+    let pairs = crate::params::query::pairs(query);
     match signing::verify(&secrets.signing_keys, key, &pairs, now()) {
         Ok(v) => Ok(v.expires),
         Err(signing::Refusal::Invalid(message)) => Err(Error::forbidden(
@@ -166,7 +158,7 @@ mod tests {
     #[test]
     fn signatures_only_when_configured() {
         let keys = signing::parse_keys("k:0123456789abcdef").unwrap();
-        let pairs = crate::http::query_pairs("w=10");
+        let pairs = crate::params::query::pairs("w=10");
         let off = Config::default();
         assert_eq!(signature(&off, "a.jpg", "w=10", true).unwrap(), None);
         let on = Config {

@@ -20,75 +20,18 @@
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use std::fmt;
 
 /// The query parameters signing uses; none is a transform parameter.
-pub const SIGNATURE: &str = "s";
-pub const KEY_ID: &str = "kid";
-pub const EXPIRES: &str = "exp";
+pub use crate::params::{EXPIRES, KEY_ID, SIGNATURE};
 
-/// One signing key: an id clients send as `kid`, and the shared secret.
-#[derive(Clone)]
-pub struct SigningKey {
-    pub id: String,
-    secret: Vec<u8>,
-}
+pub use crate::config::credentials::{parse_keys, SigningKey};
 
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SigningKey({}: <redacted>)", self.id)
-    }
-}
-
-impl SigningKey {
-    /// Shortest secret accepted: 16 bytes, so a key cannot be guessed offline.
-    pub const MIN_SECRET_BYTES: usize = 16;
-
-    pub fn new(id: &str, secret: &str) -> Result<SigningKey, String> {
-        let id_ok = !id.is_empty()
-            && id.len() <= 64
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-        if !id_ok {
-            return Err(format!(
-                "key id '{id}': expected 1-64 characters of A-Z a-z 0-9 - _ ."
-            ));
-        }
-        if secret.len() < Self::MIN_SECRET_BYTES {
-            return Err(format!(
-                "the secret of key '{id}' is shorter than {} bytes",
-                Self::MIN_SECRET_BYTES
-            ));
-        }
-        Ok(SigningKey {
-            id: id.to_string(),
-            secret: secret.as_bytes().to_vec(),
-        })
-    }
-
-    fn mac(&self, message: &str) -> Hmac<Sha256> {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
-        mac.update(message.as_bytes());
-        mac
-    }
-}
-
-/// `keyid:secret,keyid:secret` (IMAGE_SERVICE_SIGNING_KEYS); the first one signs.
-pub fn parse_keys(value: &str) -> Result<Vec<SigningKey>, String> {
-    let mut keys: Vec<SigningKey> = Vec::new();
-    for pair in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (id, secret) = pair
-            .split_once(':')
-            .ok_or_else(|| "expected keyid:secret pairs separated by commas".to_string())?;
-        let key = SigningKey::new(id.trim(), secret)?;
-        if keys.iter().any(|k| k.id == key.id) {
-            return Err(format!("key id '{}' appears twice", key.id));
-        }
-        keys.push(key);
-    }
-    Ok(keys)
+/// HMAC-SHA256 of `message` under `key`.
+fn mac(key: &SigningKey, message: &str) -> Hmac<Sha256> {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.secret()).expect("HMAC takes keys of any length");
+    mac.update(message.as_bytes());
+    mac
 }
 
 const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -170,8 +113,7 @@ pub fn verify(
         .decode(signature.trim_end_matches('='))
         .map_err(|_| Refusal::Invalid("The signature 's' is not URL-safe base64.".into()))?;
     // `verify_slice` compares in constant time.
-    signing_key
-        .mac(&canonical_message(key, pairs))
+    mac(signing_key, &canonical_message(key, pairs))
         .verify_slice(&given)
         .map_err(|_| Refusal::Invalid("The signature does not match this URL.".into()))?;
     if let Some(at) = expires {
@@ -205,7 +147,7 @@ pub fn sign(
     let message = canonical_message(key, &pairs);
     use base64::Engine as _;
     let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(signing_key.mac(&message).finalize().into_bytes());
+        .encode(mac(signing_key, &message).finalize().into_bytes());
     let (path, query) = message.split_once('\n').expect("the message has two lines");
     Ok(format!("{path}?{query}&{SIGNATURE}={signature}"))
 }
@@ -219,7 +161,7 @@ mod tests {
     }
 
     fn pairs(q: &str) -> Vec<(String, String)> {
-        crate::http::query_pairs(q)
+        crate::params::query::pairs(q)
     }
 
     /// Splits a signed path?query back into key and pairs, as the router would.
@@ -320,19 +262,6 @@ mod tests {
             verify(&[], "a.jpg", &pairs("s=abc"), 0),
             Err(Refusal::Invalid(_))
         ));
-    }
-
-    #[test]
-    fn keys_are_validated() {
-        assert!(parse_keys("k1:short").unwrap_err().contains("16 bytes"));
-        assert!(parse_keys("nosecret").is_err());
-        assert!(parse_keys("bad id:0123456789abcdef").is_err());
-        assert!(parse_keys("a:0123456789abcdef,a:0123456789abcdef")
-            .unwrap_err()
-            .contains("twice"));
-        // Secrets may contain ':'.
-        assert_eq!(parse_keys("a:0123:456789abcdef00").unwrap().len(), 1);
-        assert!(!format!("{:?}", keys()).contains("0123456789"));
     }
 
     #[test]

@@ -88,7 +88,7 @@ fn sign(secrets: &Secrets, url: &str, expires: Option<u64>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let pairs = image_service::http::query_pairs(query);
+    let pairs = image_service::params::query::pairs(query);
     match image_service::auth::signing::sign(&secrets.signing_keys, &key, &pairs, expires) {
         Ok(signed) => {
             println!("{signed}");

@@ -1,6 +1,7 @@
-use super::{query_pairs, AppState};
+use super::AppState;
 use crate::config::Route;
 use crate::error::{Error, Result};
+use crate::params;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -43,7 +44,7 @@ pub async fn list(
     let mut prefix = String::new();
     let mut token = None;
     let mut max_keys = 1000u32;
-    for (k, v) in query_pairs(query.as_deref().unwrap_or("")) {
+    for (k, v) in params::query::pairs(query.as_deref().unwrap_or("")) {
         match k.as_str() {
             "prefix" => {
                 if v.chars().any(char::is_control) || v.len() > 1024 {

@@ -87,8 +87,8 @@ fn request_id(request: &Request) -> String {
 /// A query with parameters other than the signature's: a transform, unless parsing it
 /// finds none it knows (the GET handler then says so in [`ImageWork`]).
 pub(crate) fn asks_for_transform(query: &str) -> bool {
-    use crate::auth::signing::{EXPIRES, KEY_ID, SIGNATURE};
-    super::query_pairs(query)
+    use crate::params::{EXPIRES, KEY_ID, SIGNATURE};
+    crate::params::query::pairs(query)
         .iter()
         .any(|(k, _)| ![SIGNATURE, KEY_ID, EXPIRES].contains(&k.as_str()))
 }

@@ -3,7 +3,8 @@
 //!
 //! Rules every key follows:
 //! - The query is split on `&`, each pair on its first `=`; `+` is a space and each key
-//!   and value is percent-decoded exactly once. A decoded value that is not UTF-8 is a 400.
+//!   and value is percent-decoded exactly once ([`query`], the one decoder every route
+//!   uses). A decoded value that is not UTF-8 is a 400.
 //! - Surrounding whitespace in a value is ignored.
 //! - Unknown keys (cache busters like `v=3`) and the reserved signing keys
 //!   [`RESERVED_KEYS`] are ignored and never reach the canonical form. Keys are
@@ -21,6 +22,7 @@ pub mod docs;
 mod json;
 mod keywords;
 mod names;
+pub mod query;
 mod scalars;
 mod shapes;
 mod table;
@@ -31,9 +33,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-use std::borrow::Cow;
-
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 pub use color::{Rgba, COLOUR_SYNTAX};
 pub use keywords::{
@@ -50,7 +50,7 @@ pub use shapes::{
     SharpenOptions, MAX_AFFINE_ENTRY, MAX_CLAHE_WINDOW, MAX_COEFFICIENT, MAX_CONVOLVE_SIDE,
     MAX_JOINED_CHANNELS, MAX_OFFSET, MIN_AFFINE_DETERMINANT,
 };
-pub use table::{KeyGroup, KeySpec, ValueKind, KEYS, RESERVED_KEYS};
+pub use table::{KeyGroup, KeySpec, ValueKind, EXPIRES, KEYS, KEY_ID, RESERVED_KEYS, SIGNATURE};
 pub use value::BASE64_PREFIX;
 
 use crate::error::Error;
@@ -152,14 +152,15 @@ impl Params {
     pub fn parse(query: &str) -> Result<Params, Error> {
         let query = query.strip_prefix('?').unwrap_or(query);
         let mut pairs = Vec::new();
-        for piece in query.split('&').filter(|piece| !piece.is_empty()) {
-            let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
+        for (key, value) in query::split(query) {
             // A key that is not valid UTF-8 cannot be a known key: ignore it like any other.
-            let Ok(key) = decode(key) else { continue };
+            let Ok(key) = query::decode(key) else {
+                continue;
+            };
             if !is_known_key(&key) {
                 continue;
             }
-            let value = decode(value).map_err(|lossy| {
+            let value = query::decode(value).map_err(|lossy| {
                 Error::invalid_parameter(
                     key.as_str(),
                     echo(&lossy),
@@ -230,16 +231,4 @@ pub fn is_known_key(key: &str) -> bool {
 /// True for keys set aside for URL signing ([`RESERVED_KEYS`]).
 pub fn is_reserved_key(key: &str) -> bool {
     RESERVED_KEYS.contains(&key)
-}
-
-/// `+` to space, then one round of percent-decoding. Err carries the lossy text.
-fn decode(component: &str) -> Result<String, String> {
-    let spaced: Cow<str> = if component.contains('+') {
-        Cow::Owned(component.replace('+', " "))
-    } else {
-        Cow::Borrowed(component)
-    };
-    let bytes: Vec<u8> = percent_decode_str(&spaced).collect();
-    String::from_utf8(bytes)
-        .map_err(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned())
 }

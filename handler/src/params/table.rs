@@ -252,8 +252,13 @@ pub const KEYS: &[KeySpec] = &[
         "Lossless compression where the format has it (webp, avif; gif keeps exact colours when they fit): true, false, 1 or 0; default false, bare ll means true."),
 ];
 
-/// Keys kept for URL signing (a later issue): ignored like unknown keys, never an error.
-pub const RESERVED_KEYS: &[&str] = &["s", "sig", "exp", "kid"];
+/// The query keys of a signed URL (`auth::signing`); the request log redacts them.
+pub const SIGNATURE: &str = "s";
+pub const KEY_ID: &str = "kid";
+pub const EXPIRES: &str = "exp";
+
+/// Keys kept for URL signing: ignored like unknown keys, never an error.
+pub const RESERVED_KEYS: &[&str] = &[SIGNATURE, "sig", EXPIRES, KEY_ID];
 
 /// The spec for `name` with its index in [`KEYS`].
 pub(crate) fn find(name: &str) -> Option<(usize, &'static KeySpec)> {

@@ -159,3 +159,26 @@ pub async fn open(spec: &str) -> Result<DynStore, String> {
         "unknown store {spec:?}: expected fs:<dir> or s3://<bucket>"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backend_failure_keeps_its_source_and_tells_the_client_nothing() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "/srv/images/a.jpg");
+        let e = StoreError::backend("fs open", io);
+        let source = std::error::Error::source(&e).unwrap();
+        assert_eq!(
+            source.downcast_ref::<std::io::Error>().unwrap().kind(),
+            std::io::ErrorKind::PermissionDenied
+        );
+        let e = Error::from(e);
+        assert_eq!((e.status().as_u16(), e.code()), (502, "storage-error"));
+        assert!(!e.public_message().contains("/srv"));
+        assert_eq!(
+            e.cause_chain(),
+            "storage failure: fs open: /srv/images/a.jpg"
+        );
+    }
+}
