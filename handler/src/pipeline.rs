@@ -97,17 +97,25 @@ fn about_operand(what: &str, e: Error) -> Error {
     }
 }
 
-/// Decodes an operand under the same limits as the input (its first frame, upright sRGB).
-fn decode_operand(what: &str, bytes: &[u8], limits: &codecs::Limits) -> Result<DynamicImage> {
-    let decoded = codecs::decode(
-        bytes,
-        &DecodeOptions {
-            limits: *limits,
-            shrink_to: None,
-        },
-    )
+/// Decodes an operand under the same limits as the input (its first frame, upright
+/// sRGB); `header` is its probe when the caller already read it.
+fn decode_operand(
+    what: &str,
+    bytes: &[u8],
+    header: Option<&codecs::Probe>,
+    limits: &codecs::Limits,
+) -> Result<DynamicImage> {
+    let opts = DecodeOptions {
+        limits: *limits,
+        shrink_to: None,
+    };
+    let stored = match header {
+        Some(header) => codecs::decode_probed(bytes, header, &opts),
+        None => codecs::decode_stored(bytes, &opts),
+    }
     .map_err(|e| about_operand(what, e))?;
-    Ok(decoded
+    Ok(stored
+        .into_upright()
         .frames
         .into_iter()
         .next()
@@ -123,17 +131,20 @@ fn pixels_of(header: &codecs::Probe) -> u64 {
 /// The original and the stored operand images (`bo`, `jc`) share one pixel budget, the
 /// one an animation gets: each alone within the limits is not enough when together they
 /// would hold more memory than one request may. Checked from the headers, before any
-/// of them is decoded. Watermarks are the deployment's own files and do not count.
+/// of them is decoded; the headers are returned for the decoder. Watermarks are the
+/// deployment's own files and do not count.
 fn check_operand_budget(
     input: &codecs::Probe,
     sources: &OperandSources,
     limits: &codecs::Limits,
-) -> Result<()> {
+) -> Result<HashMap<StoreKey, codecs::Probe>> {
     let mut total = pixels_of(input);
+    let mut headers = HashMap::new();
     for (key, bytes) in &sources.store {
         let what = format!("operand image '{key}'");
         let header = codecs::probe_within(bytes, limits).map_err(|e| about_operand(&what, e))?;
         total = total.saturating_add(pixels_of(&header));
+        headers.insert(key.clone(), header);
     }
     if total > limits.max_total_pixels {
         return Err(Error::ImageTooLarge(format!(
@@ -141,17 +152,22 @@ fn check_operand_budget(
             total, limits.max_total_pixels
         )));
     }
-    Ok(())
+    Ok(headers)
 }
 
-fn decode_operands(sources: &OperandSources, limits: &codecs::Limits) -> Result<Operands> {
+fn decode_operands(
+    sources: &OperandSources,
+    headers: &HashMap<StoreKey, codecs::Probe>,
+    limits: &codecs::Limits,
+) -> Result<Operands> {
     let mut operands = Operands::default();
     for (key, bytes) in &sources.store {
-        let image = decode_operand(&format!("operand image '{key}'"), bytes, limits)?;
+        let what = format!("operand image '{key}'");
+        let image = decode_operand(&what, bytes, headers.get(key), limits)?;
         operands.store.insert(key.clone(), image);
     }
     for (name, bytes) in &sources.watermarks {
-        let image = decode_operand(&format!("watermark '{name}'"), bytes, limits)?;
+        let image = decode_operand(&format!("watermark '{name}'"), bytes, None, limits)?;
         operands.watermarks.insert(name.clone(), image);
     }
     Ok(operands)
@@ -181,7 +197,7 @@ pub fn render_with(
         // The header is read once: it refuses over-limit images before any pixel buffer
         // exists and gives the upright size the shrink hint needs.
         let header = codecs::probe_within(input, &decode_limits)?;
-        check_operand_budget(&header, sources, &decode_limits)?;
+        let operand_headers = check_operand_budget(&header, sources, &decode_limits)?;
         let stored = codecs::decode_probed(
             input,
             &header,
@@ -190,7 +206,7 @@ pub fn render_with(
                 shrink_to: plan.shrink_to(header.oriented_size()),
             },
         )?;
-        let operands = decode_operands(sources, &decode_limits)?;
+        let operands = decode_operands(sources, &operand_headers, &decode_limits)?;
         Ok((stored, operands))
     })?;
     let format = plan.output_format(stored.format);

@@ -305,11 +305,7 @@ pub fn probe_within(bytes: &[u8], limits: &Limits) -> Result<Probe, Error> {
 /// Decodes any supported format to upright sRGB frames, refusing over-limit images from
 /// their header first: [`decode_stored`], then [`to_srgb`] and [`upright`].
 pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, Error> {
-    let mut stored = decode_stored(bytes, opts)?;
-    let mut images = std::mem::take(&mut stored.images);
-    to_srgb(&mut images, stored.icc_profile.as_deref());
-    upright(&mut images, stored.orientation);
-    Ok(stored.with_images(images))
+    Ok(decode_stored(bytes, opts)?.into_upright())
 }
 
 /// What a decoder read, before the two steps every decode needs and a plan declares as
@@ -332,6 +328,14 @@ pub struct Stored {
 }
 
 impl Stored {
+    /// Upright sRGB frames: [`to_srgb`] and [`upright`] applied.
+    pub fn into_upright(mut self) -> Decoded {
+        let mut images = std::mem::take(&mut self.images);
+        to_srgb(&mut images, self.icc_profile.as_deref());
+        upright(&mut images, self.orientation);
+        self.with_images(images)
+    }
+
     /// The frames `images` (the stored ones after the decode steps) with their delays.
     pub fn frames(&self, images: Vec<DynamicImage>) -> Vec<Frame> {
         images
