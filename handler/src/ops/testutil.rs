@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use image::DynamicImage;
 
+mod sharp;
+pub use sharp::{bound, like_sharp, score, Bound, Op, Score};
+
 /// `handler/tests/fixtures/<name>` when it exists, else `assets/samples/<name>`.
 pub fn fixture_path(name: &str) -> PathBuf {
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -35,14 +38,17 @@ pub fn ssim(a: &DynamicImage, b: &DynamicImage) -> f64 {
         "ssim needs equal sizes"
     );
     let (w, h) = (a.width() as usize, a.height() as usize);
-    let la = luma_plane(a);
-    let lb = luma_plane(b);
+    ssim_plane(&luma_plane(a), &luma_plane(b), w, h)
+}
+
+/// Mean SSIM of two `w`×`h` planes (8×8 windows, stride 4; one window when smaller).
+pub fn ssim_plane(la: &[f64], lb: &[f64], w: usize, h: usize) -> f64 {
     const WIN: usize = 8;
     const STRIDE: usize = 4;
     let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
     if w < WIN || h < WIN {
         // Too small for windows: one window over everything.
-        return ssim_window(&la, &lb, w, 0, 0, w, h, c1, c2);
+        return ssim_window(la, lb, w, 0, 0, w, h, c1, c2);
     }
     let mut total = 0.0;
     let mut count = 0usize;
@@ -50,7 +56,7 @@ pub fn ssim(a: &DynamicImage, b: &DynamicImage) -> f64 {
     while y + WIN <= h {
         let mut x = 0;
         while x + WIN <= w {
-            total += ssim_window(&la, &lb, w, x, y, WIN, WIN, c1, c2);
+            total += ssim_window(la, lb, w, x, y, WIN, WIN, c1, c2);
             count += 1;
             x += STRIDE;
         }
@@ -111,32 +117,6 @@ pub fn max_channel_diff(a: &DynamicImage, b: &DynamicImage) -> u8 {
         .map(|(x, y)| x.abs_diff(*y))
         .max()
         .unwrap_or(0)
-}
-
-/// Runs `op` on the fixture `input` and compares with Sharp's `sharp/<reference>.png`:
-/// asserts equal dimensions and SSIM ≥ `min_ssim`, and returns the SSIM.
-pub fn assert_like_sharp(
-    input: &str,
-    reference: &str,
-    min_ssim: f64,
-    op: impl FnOnce(&mut [DynamicImage]) -> crate::error::Result<()>,
-) -> f64 {
-    let mut frames = vec![fixture(input)];
-    op(&mut frames).unwrap_or_else(|e| panic!("{reference}: {e}"));
-    let want = fixture(&format!("sharp/{reference}.png"));
-    let got = &frames[0];
-    assert_eq!(
-        (got.width(), got.height()),
-        (want.width(), want.height()),
-        "{reference}: dimensions differ from Sharp's"
-    );
-    let score = ssim(got, &want);
-    eprintln!("SSIM {reference}: {score:.4}");
-    assert!(
-        score >= min_ssim,
-        "{reference}: SSIM {score:.4} < {min_ssim}"
-    );
-    score
 }
 
 /// A watermark asset: `assets/watermarks/<name>` of the repository.

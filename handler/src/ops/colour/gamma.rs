@@ -49,7 +49,7 @@ impl GammaCorrection {
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::assert_like_sharp;
+    use crate::ops::testutil::{bound, like_sharp};
 
     fn op(input: f64, output: f64) -> GammaCorrection {
         GammaCorrection {
@@ -59,12 +59,26 @@ mod tests {
 
     #[test]
     fn matches_sharp() {
-        assert_like_sharp("ops-photo.png", "gamma-22-23", 0.99, |f| {
-            op(2.2, 2.3).apply(f)
-        });
-        assert_like_sharp("ops-photo.png", "gamma-3-1", 0.99, |f| {
-            op(3.0, 1.0).apply(f)
-        });
+        like_sharp(
+            "ops-photo.png",
+            "gamma-22-23",
+            bound(0.999, 1.0),
+            &|f| op(2.2, 2.3).apply(f),
+            &[
+                ("2.2/2.2", &|f| op(2.2, 2.2).apply(f)),
+                ("2.3/2.2", &|f| op(2.3, 2.2).apply(f)),
+            ],
+        );
+        like_sharp(
+            "ops-photo.png",
+            "gamma-3-1",
+            bound(0.999, 1.0),
+            &|f| op(3.0, 1.0).apply(f),
+            &[
+                ("1/3", &|f| op(1.0, 3.0).apply(f)),
+                ("2.5/1", &|f| op(2.5, 1.0).apply(f)),
+            ],
+        );
     }
 
     #[test]

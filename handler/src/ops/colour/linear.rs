@@ -65,7 +65,7 @@ fn apply_samples<S: Sample>(data: &mut [S], layout: Layout, a: &[f32; 4], b: &[f
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::assert_like_sharp;
+    use crate::ops::testutil::{bound, like_sharp};
 
     fn op(a: &[f64], b: &[f64]) -> LinearOp {
         LinearOp {
@@ -78,12 +78,22 @@ mod tests {
 
     #[test]
     fn matches_sharp() {
-        assert_like_sharp("ops-photo.png", "linear-1", 0.99, |f| {
-            op(&[1.5], &[-20.0]).apply(f)
-        });
-        assert_like_sharp("ops-photo.png", "linear-3", 0.99, |f| {
-            op(&[1.0, 0.5, 1.2], &[0.0, 10.0, -10.0]).apply(f)
-        });
+        like_sharp(
+            "ops-photo.png",
+            "linear-1",
+            bound(0.995, 2.0),
+            &|f| op(&[1.5], &[-20.0]).apply(f),
+            &[("offset 0", &|f| op(&[1.5], &[0.0]).apply(f))],
+        );
+        like_sharp(
+            "ops-photo.png",
+            "linear-3",
+            bound(0.995, 2.0),
+            &|f| op(&[1.0, 0.5, 1.2], &[0.0, 10.0, -10.0]).apply(f),
+            &[("red and blue swapped", &|f| {
+                op(&[1.2, 0.5, 1.0], &[-10.0, 10.0, 0.0]).apply(f)
+            })],
+        );
     }
 
     #[test]

@@ -63,7 +63,7 @@ fn recomb<S: Sample>(data: &mut [S], layout: Layout, m: &[[f32; 4]; 4]) {
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::assert_like_sharp;
+    use crate::ops::testutil::{bound, like_sharp};
 
     #[test]
     fn matches_sharp() {
@@ -72,18 +72,41 @@ mod tests {
             [0.299, 0.587, 0.114],
             [0.2392, 0.4696, 0.0912],
         ]);
-        assert_like_sharp("ops-photo.png", "recomb-sepia", 0.99, |f| {
-            RecombOp { matrix: sepia }.apply(f)
-        });
+        let transposed = Recomb::Three([
+            [0.3588, 0.299, 0.2392],
+            [0.7044, 0.587, 0.4696],
+            [0.1368, 0.114, 0.0912],
+        ]);
+        like_sharp(
+            "ops-photo.png",
+            "recomb-sepia",
+            bound(0.995, 2.0),
+            &|f| RecombOp { matrix: sepia }.apply(f),
+            &[("transposed matrix", &|f| {
+                RecombOp { matrix: transposed }.apply(f)
+            })],
+        );
         let swap = Recomb::Four([
             [0.0, 0.0, 1.0, 0.0],
             [0.0, 1.0, 0.0, 0.0],
             [1.0, 0.0, 0.0, 0.0],
             [0.0, 0.0, 0.0, 0.5],
         ]);
-        assert_like_sharp("ops-photo-alpha.png", "recomb-alpha-4", 0.99, |f| {
-            RecombOp { matrix: swap }.apply(f)
-        });
+        let alpha_kept = Recomb::Four([
+            [0.0, 0.0, 1.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ]);
+        like_sharp(
+            "ops-photo-alpha.png",
+            "recomb-alpha-4",
+            bound(0.995, 2.0),
+            &|f| RecombOp { matrix: swap }.apply(f),
+            &[("alpha row ignored", &|f| {
+                RecombOp { matrix: alpha_kept }.apply(f)
+            })],
+        );
     }
 
     #[test]

@@ -51,16 +51,19 @@ impl Threshold {
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::assert_like_sharp;
+    use crate::ops::testutil::{bound, like_sharp};
 
     #[test]
     fn matches_sharp() {
-        assert_like_sharp("ops-photo.png", "threshold-128", 0.97, |f| {
-            Threshold { value: 128 }.apply(f)
-        });
-        assert_like_sharp("ops-photo.png", "threshold-60", 0.97, |f| {
-            Threshold { value: 60 }.apply(f)
-        });
+        for (name, value, wrong) in [("threshold-128", 128, 120), ("threshold-60", 60, 66)] {
+            like_sharp(
+                "ops-photo.png",
+                name,
+                bound(0.98, 2.0),
+                &|f| Threshold { value }.apply(f),
+                &[("wrong value", &|f| Threshold { value: wrong }.apply(f))],
+            );
+        }
     }
 
     #[test]

@@ -73,14 +73,31 @@ fn flat<S: Sample, P: image::Pixel<Subpixel = S>>(
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::assert_like_sharp;
+    use crate::ops::testutil::{bound, like_sharp};
 
     #[test]
     fn matches_sharp() {
         let bg = Rgba::new(255, 128, 0, 255);
-        assert_like_sharp("ops-photo-alpha.png", "flatten-orange", 0.99, |f| {
-            Flatten { background: bg }.apply(f)
-        });
+        like_sharp(
+            "ops-photo-alpha.png",
+            "flatten-orange",
+            bound(0.99, 2.0),
+            &|f| Flatten { background: bg }.apply(f),
+            &[
+                ("white", &|f| {
+                    Flatten {
+                        background: Rgba::WHITE,
+                    }
+                    .apply(f)
+                }),
+                ("orange as BGR", &|f| {
+                    Flatten {
+                        background: Rgba::new(0, 128, 255, 255),
+                    }
+                    .apply(f)
+                }),
+            ],
+        );
     }
 
     #[test]

@@ -87,7 +87,7 @@ impl Kernel2d {
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::assert_like_sharp;
+    use crate::ops::testutil::{bound, like_sharp};
 
     fn op(width: u32, height: u32, kernel: &[f64], scale: Option<f64>, offset: f64) -> ConvolveOp {
         ConvolveOp {
@@ -104,12 +104,26 @@ mod tests {
     #[test]
     fn matches_sharp() {
         let sobel = [-1.0, 0.0, 1.0, -2.0, 0.0, 2.0, -1.0, 0.0, 1.0];
-        assert_like_sharp("ops-photo.png", "convolve-sobel", 0.97, |f| {
-            op(3, 3, &sobel, None, 0.0).apply(f)
-        });
-        assert_like_sharp("ops-photo.png", "convolve-box5", 0.97, |f| {
-            op(5, 3, &[1.0; 15], None, 10.0).apply(f)
-        });
+        let transposed = [-1.0, -2.0, -1.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0];
+        like_sharp(
+            "ops-photo.png",
+            "convolve-sobel",
+            bound(0.995, 1.0),
+            &|f| op(3, 3, &sobel, None, 0.0).apply(f),
+            &[("transposed kernel", &|f| {
+                op(3, 3, &transposed, None, 0.0).apply(f)
+            })],
+        );
+        like_sharp(
+            "ops-photo.png",
+            "convolve-box5",
+            bound(0.995, 1.5),
+            &|f| op(5, 3, &[1.0; 15], None, 10.0).apply(f),
+            &[
+                ("no offset", &|f| op(5, 3, &[1.0; 15], None, 0.0).apply(f)),
+                ("3×5 box", &|f| op(3, 5, &[1.0; 15], None, 10.0).apply(f)),
+            ],
+        );
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn luminance<S: Sample>(data: &[S], layout: Layout, lin: &Linearise, out: &mut V
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::assert_like_sharp;
+    use crate::ops::testutil::{bound, like_sharp};
 
     fn sigma(sigma: f64) -> SharpenOp {
         SharpenOp {
@@ -112,13 +112,26 @@ mod tests {
 
     #[test]
     fn matches_sharp() {
-        assert_like_sharp("ops-photo.png", "sharpen-mild", 0.99, |f| {
-            SharpenOp {
-                sharpen: Sharpen::Mild,
-            }
-            .apply(f)
-        });
-        assert_like_sharp("ops-photo.png", "sharpen-2", 0.97, |f| sigma(2.0).apply(f));
+        let mild = SharpenOp {
+            sharpen: Sharpen::Mild,
+        };
+        like_sharp(
+            "ops-photo.png",
+            "sharpen-mild",
+            bound(0.995, 1.5),
+            &|f| mild.apply(f),
+            &[("sigma 1 instead of mild", &|f| sigma(1.0).apply(f))],
+        );
+        like_sharp(
+            "ops-photo.png",
+            "sharpen-2",
+            bound(0.995, 1.0),
+            &|f| sigma(2.0).apply(f),
+            &[
+                ("sigma 1", &|f| sigma(1.0).apply(f)),
+                ("sigma 3", &|f| sigma(3.0).apply(f)),
+            ],
+        );
         let opts = SharpenOptions {
             sigma: 1.0,
             m1: 0.5,
@@ -127,12 +140,34 @@ mod tests {
             y2: 15.0,
             y3: 25.0,
         };
-        assert_like_sharp("ops-photo.png", "sharpen-opts", 0.97, |f| {
-            SharpenOp {
-                sharpen: Sharpen::Gaussian(opts),
-            }
-            .apply(f)
-        });
+        let with = |o: SharpenOptions| SharpenOp {
+            sharpen: Sharpen::Gaussian(o),
+        };
+        // Each option changed on its own is a wrong answer that must fail.
+        like_sharp(
+            "ops-photo.png",
+            "sharpen-opts",
+            bound(0.995, 1.0),
+            &|f| with(opts).apply(f),
+            &[
+                ("defaults", &|f| sigma(1.0).apply(f)),
+                ("m1 2", &|f| {
+                    with(SharpenOptions { m1: 2.0, ..opts }).apply(f)
+                }),
+                ("m2 1", &|f| {
+                    with(SharpenOptions { m2: 1.0, ..opts }).apply(f)
+                }),
+                ("x1 10", &|f| {
+                    with(SharpenOptions { x1: 10.0, ..opts }).apply(f)
+                }),
+                ("y2 5", &|f| {
+                    with(SharpenOptions { y2: 5.0, ..opts }).apply(f)
+                }),
+                ("y3 5", &|f| {
+                    with(SharpenOptions { y3: 5.0, ..opts }).apply(f)
+                }),
+            ],
+        );
     }
 
     #[test]

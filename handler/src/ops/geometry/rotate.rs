@@ -52,7 +52,7 @@ impl Rotate {
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::{assert_like_sharp, fixture, max_channel_diff};
+    use crate::ops::testutil::{bound, fixture, like_sharp, max_channel_diff};
 
     fn rot(degrees: i32) -> Rotate {
         Rotate {
@@ -64,7 +64,13 @@ mod tests {
     #[test]
     fn right_angles_are_exact_like_sharp() {
         for (deg, name) in [(90, "rotate-90"), (270, "rotate-270")] {
-            assert_like_sharp("ops-photo.png", name, 0.999, |f| rot(deg).apply(f));
+            like_sharp(
+                "ops-photo.png",
+                name,
+                bound(0.999, 0.5),
+                &|f| rot(deg).apply(f),
+                &[("the other way", &|f| rot(360 - deg).apply(f))],
+            );
             let mut f = [fixture("ops-photo.png")];
             rot(deg).apply(&mut f).unwrap();
             assert_eq!(
@@ -74,17 +80,42 @@ mod tests {
         }
     }
 
+    const ROTATE_BOUND: crate::ops::testutil::Bound = bound(0.998, 0.5);
+
     #[test]
     fn other_angles_match_sharp() {
-        assert_like_sharp("ops-photo.png", "rotate-33", 0.95, |f| rot(33).apply(f));
-        assert_like_sharp("ops-photo.png", "rotate-200", 0.95, |f| rot(200).apply(f));
-        assert_like_sharp("ops-photo-alpha.png", "rotate-alpha-45", 0.95, |f| {
-            Rotate {
-                degrees: 45,
-                background: Some(Rgba::TRANSPARENT),
-            }
-            .apply(f)
-        });
+        for (deg, name) in [(33, "rotate-33"), (200, "rotate-200")] {
+            like_sharp(
+                "ops-photo.png",
+                name,
+                ROTATE_BOUND,
+                &|f| rot(deg).apply(f),
+                &[
+                    ("+180°", &|f| rot(deg + 180).apply(f)),
+                    ("mirrored angle", &|f| rot(360 - deg).apply(f)),
+                ],
+            );
+        }
+        let clear = |degrees| Rotate {
+            degrees,
+            background: Some(Rgba::TRANSPARENT),
+        };
+        like_sharp(
+            "ops-photo-alpha.png",
+            "rotate-alpha-45",
+            ROTATE_BOUND,
+            &|f| clear(45).apply(f),
+            &[
+                ("-45°", &|f| clear(-45).apply(f)),
+                ("black background", &|f| {
+                    Rotate {
+                        degrees: 45,
+                        background: Some(Rgba::BLACK),
+                    }
+                    .apply(f)
+                }),
+            ],
+        );
     }
 
     #[test]
