@@ -43,7 +43,7 @@ impl ModulateOp {
 mod tests {
     use super::*;
     use crate::ops::pixel::tests::every_variant;
-    use crate::ops::testutil::assert_like_sharp;
+    use crate::ops::testutil::{bound, like_sharp};
 
     fn op(brightness: f64, saturation: f64, hue: i32, lightness: f64) -> ModulateOp {
         ModulateOp {
@@ -58,12 +58,49 @@ mod tests {
 
     #[test]
     fn matches_sharp() {
-        assert_like_sharp("ops-photo.png", "modulate-bsh", 0.97, |f| {
-            op(1.5, 0.5, 90, 0.0).apply(f)
-        });
-        assert_like_sharp("ops-photo.png", "modulate-l", 0.97, |f| {
-            op(1.0, 1.0, 0, 20.0).apply(f)
-        });
+        like_sharp(
+            "ops-photo.png",
+            "modulate-bsh",
+            bound(0.995, 2.0),
+            &|f| op(1.5, 0.5, 90, 0.0).apply(f),
+            &[
+                ("hue 270", &|f| op(1.5, 0.5, 270, 0.0).apply(f)),
+                ("saturation 1", &|f| op(1.5, 1.0, 90, 0.0).apply(f)),
+                ("brightness 1", &|f| op(1.0, 0.5, 90, 0.0).apply(f)),
+            ],
+        );
+        like_sharp(
+            "ops-photo.png",
+            "modulate-l",
+            bound(0.995, 2.0),
+            &|f| op(1.0, 1.0, 0, 20.0).apply(f),
+            &[("lightness 10", &|f| op(1.0, 1.0, 0, 10.0).apply(f))],
+        );
+    }
+
+    /// Hue on a real photo: each of 90°, 180° and 270° against Sharp's, with the other
+    /// two (and the unchanged input, hue 0) as wrong answers.
+    #[test]
+    fn hue_matches_sharp() {
+        let hues = [
+            (90, "modulate-h90"),
+            (180, "modulate-h180"),
+            (270, "modulate-h270"),
+        ];
+        for &(hue, name) in &hues {
+            let others: Vec<i32> = hues.iter().map(|h| h.0).filter(|&h| h != hue).collect();
+            let (a, b) = (others[0], others[1]);
+            like_sharp(
+                "ops-landscape.png",
+                name,
+                bound(0.995, 2.0),
+                &|f| op(1.0, 1.0, hue, 0.0).apply(f),
+                &[
+                    ("another hue", &|f| op(1.0, 1.0, a, 0.0).apply(f)),
+                    ("a third hue", &|f| op(1.0, 1.0, b, 0.0).apply(f)),
+                ],
+            );
+        }
     }
 
     #[test]
