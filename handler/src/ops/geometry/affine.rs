@@ -536,7 +536,8 @@ mod tests {
             (Interpolator::Nohalo, "affine-nohalo", bound(0.998, 1.0)),
             (Interpolator::Vsqbs, "affine-vsqbs", bound(0.999, 0.5)),
         ];
-        let ops: Vec<Box<dyn Fn(&mut [DynamicImage]) -> Result<()>>> = all
+        type Boxed = Box<dyn Fn(&mut [DynamicImage]) -> Result<()>>;
+        let ops: Vec<Boxed> = all
             .iter()
             .map(|&(interp, ..)| {
                 Box::new(move |f: &mut [DynamicImage]| op(m, interp).apply(f)) as Box<_>
