@@ -22,6 +22,8 @@ pub mod storage;
 #[cfg(test)]
 mod golden;
 #[cfg(test)]
+mod differences;
+#[cfg(test)]
 mod readme;
 
 pub use config::Config;
