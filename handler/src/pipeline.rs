@@ -21,7 +21,7 @@ pub use crate::plan::Limits;
 /// order), together with the golden files (`IMAGE_SERVICE_UPDATE_GOLDEN=1`), so caches
 /// and clients holding the old bytes revalidate to the new ones. The crate version is
 /// not used: it does not move when the output does.
-pub const RENDER_VERSION: u32 = 3;
+pub const RENDER_VERSION: u32 = 4;
 
 /// The answer when a request runs past its processing deadline.
 pub fn deadline_error(allowed: Duration) -> Error {

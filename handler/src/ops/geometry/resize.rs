@@ -112,9 +112,11 @@ impl Resize {
         let Some(first) = images.first() else {
             return Ok(());
         };
-        let g = self.geometry(logical_source.unwrap_or((first.width(), first.height())));
+        let decoded = (first.width(), first.height());
+        let g = self.geometry(logical_source.unwrap_or(decoded));
+        let region = logical_source.and_then(|l| shrunk_region(decoded, l));
         for img in images.iter_mut() {
-            *img = resample(img, g.scaled, self.algorithm())?;
+            *img = resample_region(img, region, g.scaled, self.algorithm())?;
         }
         if let Some(crop) = g.crop {
             let (left, top) = match self.position {
@@ -156,12 +158,41 @@ fn lanczos2(x: f64) -> f64 {
 }
 
 /// Resamples to exactly `size`, keeping the pixel type.
+/// The part of a shrunk-on-load image that holds the source, in its own pixels. A JPEG
+/// decoded at 1/d is `ceil(side / d)` pixels a side, its last column and row covering only
+/// what is left of the source (the rest is the decoder's padding): resampling exactly
+/// `side / d` of it puts every output pixel where a full decode would, e.g. 1.9 instead
+/// of 5.2 levels from the full-decode ideal for `progressive_3.jpg?w=120` (650 px at 1/4
+/// is 163 px for 162.5). `None` when `decoded` is not such a scale of `logical`.
+fn shrunk_region(decoded: (u32, u32), logical: (u32, u32)) -> Option<(f64, f64)> {
+    [2u32, 4, 8]
+        .into_iter()
+        .find(|&d| logical.0.div_ceil(d) == decoded.0 && logical.1.div_ceil(d) == decoded.1)
+        .map(|d| {
+            (
+                f64::from(logical.0) / f64::from(d),
+                f64::from(logical.1) / f64::from(d),
+            )
+        })
+}
+
 pub fn resample(
     img: &DynamicImage,
     size: (u32, u32),
     algorithm: fr::ResizeAlg,
 ) -> Result<DynamicImage> {
-    if (img.width(), img.height()) == size {
+    resample_region(img, None, size, algorithm)
+}
+
+/// [`resample`] of the top-left `region` (width, height in pixels, fractional) of `img`,
+/// or all of it.
+fn resample_region(
+    img: &DynamicImage,
+    region: Option<(f64, f64)>,
+    size: (u32, u32),
+    algorithm: fr::ResizeAlg,
+) -> Result<DynamicImage> {
+    if region.is_none() && (img.width(), img.height()) == size {
         return Ok(img.clone());
     }
     // fast_image_resize has no two-channel float type; widen the rare ones it lacks.
@@ -179,12 +210,12 @@ pub fn resample(
         other => std::borrow::Cow::Owned(DynamicImage::ImageRgba8(other.to_rgba8())),
     };
     let mut dst = DynamicImage::new(size.0, size.1, src.color());
+    let mut options = fr::ResizeOptions::new().resize_alg(algorithm);
+    if let Some((w, h)) = region {
+        options = options.crop(0.0, 0.0, w, h);
+    }
     fr::Resizer::new()
-        .resize(
-            src.as_ref(),
-            &mut dst,
-            &fr::ResizeOptions::new().resize_alg(algorithm),
-        )
+        .resize(src.as_ref(), &mut dst, &options)
         .map_err(|e| Error::Internal(format!("resize to {}x{} failed: {e}", size.0, size.1)))?;
     Ok(dst)
 }
@@ -279,6 +310,38 @@ mod tests {
             .apply(&mut imgs, Some((3840, 2160)))
             .unwrap();
         assert_eq!((imgs[0].width(), imgs[0].height()), (500, 281));
+    }
+
+    #[test]
+    fn a_shrunk_image_is_resampled_over_the_part_that_holds_the_source() {
+        // 650x470 at 1/4 is 163x118 for 162.5x117.5 of source.
+        assert_eq!(shrunk_region((163, 118), (650, 470)), Some((162.5, 117.5)));
+        assert_eq!(shrunk_region((325, 235), (650, 470)), Some((325.0, 235.0)));
+        assert_eq!(shrunk_region((650, 470), (650, 470)), None);
+        assert_eq!(shrunk_region((100, 100), (650, 470)), None);
+        // A ramp F(x) = 100·x over 650 px, decoded at 1/4 (pixel i = the mean of its
+        // block, 100·(4i + 1.5)): resized to 65 px with a linear kernel, each output pixel
+        // is 100·(10j + 4.5), as from the full decode. Resampling all 163 px would drift
+        // by 0.3 source px per 10 output px.
+        let ramp =
+            image::ImageBuffer::from_fn(163, 118, |x, _| image::Luma([(400 * x + 150) as u16]));
+        let mut r = resize(Some(65), None, Fit::Cover);
+        r.kernel = Kernel::Linear;
+        let mut imgs = [DynamicImage::ImageLuma16(ramp.clone())];
+        r.apply(&mut imgs, Some((650, 470))).unwrap();
+        let out = imgs[0].as_luma16().unwrap();
+        assert_eq!(out.dimensions(), (65, 47));
+        let drift = resample(&DynamicImage::ImageLuma16(ramp), (65, 47), r.algorithm()).unwrap();
+        for j in 4..61u32 {
+            let ideal = 100.0 * (10.0 * f64::from(j) + 4.5);
+            let got = f64::from(out.get_pixel(j, 20)[0]);
+            assert!((got - ideal).abs() <= 5.0, "pixel {j}: {got} for {ideal}");
+        }
+        let far = f64::from(drift.as_luma16().unwrap().get_pixel(60, 20)[0]);
+        assert!(
+            (far - 100.0 * 604.5).abs() > 100.0,
+            "the whole image drifts: {far}"
+        );
     }
 
     #[test]
