@@ -3,8 +3,9 @@
 //! for its optional x86 assembly) decodes them.
 //!
 //! Covers still images, 8/10/12-bit, 4:0:0/4:2:0/4:2:2/4:4:4, full and limited range, alpha
-//! (also premultiplied) and `irot`/`imir` (applied by the caller). Chroma is upsampled by
-//! nearest neighbour. Not covered: grid (tiled) images and image sequences → 415; `nclx`
+//! (also premultiplied), grid images (see `grid`), `clap` (cropped here) and `irot`/`imir`
+//! (applied by the caller). Chroma is upsampled by nearest neighbour. Not covered: image
+//! sequences → 415; `nclx`
 //! primaries other than BT.709 are not converted to sRGB (an ICC `colr` box is).
 //!
 //! KNOWN RISK: rav1d 1.1.0 can panic on corrupt AV1 data (seen: `decode.rs:4997`, an
