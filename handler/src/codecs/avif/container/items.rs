@@ -40,13 +40,16 @@ const ALPHA_URNS: [&[u8]; 2] = [
     b"urn:mpeg:hevc:2015:auxid:1",
 ];
 
+/// An item id, its construction method and its extents as (offset, length).
+type Location = (u32, u8, Vec<(u64, u64)>);
+
 struct Meta<'a> {
     file: &'a [u8],
     idat: Option<&'a [u8]>,
     /// item id → type
     types: Vec<(u32, [u8; 4])>,
     /// item id → (construction method, extents as (offset, length))
-    locations: Vec<(u32, u8, Vec<(u64, u64)>)>,
+    locations: Vec<Location>,
     /// (type, from, to…)
     references: Vec<([u8; 4], u32, Vec<u32>)>,
     /// properties (type, payload) and item id → 1-based indices
@@ -150,8 +153,7 @@ fn read_meta<'a>(file: &'a [u8], meta: &'a [u8]) -> Result<Meta<'a>> {
 }
 
 /// iloc (ISO/IEC 14496-12, 8.11.3): item id → construction method and extents.
-#[allow(clippy::type_complexity)]
-fn parse_iloc(iloc: &[u8]) -> Result<Vec<(u32, u8, Vec<(u64, u64)>)>> {
+fn parse_iloc(iloc: &[u8]) -> Result<Vec<Location>> {
     let (version, _, body) = full_box(iloc)?;
     let sizes = body
         .get(..2)
