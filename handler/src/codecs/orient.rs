@@ -37,19 +37,24 @@ pub(super) fn apply(image: &mut DynamicImage, orientation: u8) {
     }
 }
 
-/// HEIF `irot` (anticlockwise quarter turns) then `imir` (0 = mirror left↔right,
-/// 1 = top↔bottom) expressed as the EXIF orientation that does the same.
+/// HEIF `irot` (anticlockwise quarter turns) then `imir`, expressed as the EXIF orientation
+/// that does the same. MIAF (ISO/IEC 23000-22, 7.3.6.7) fixes the order: clean aperture,
+/// then rotation, then mirror. ISO/IEC 23008-12:2022, 6.5.12 defines the mirror axis:
+/// 0 = "the top and bottom parts of the image are exchanged", 1 = "the left and right
+/// parts are exchanged" (its note: axis 0 is EXIF 4, axis 1 is EXIF 2). libavif, libheif
+/// and browsers read it that way; the 2017 edition's wording ("vertical axis") was read
+/// the other way round by some early writers.
 pub(super) fn from_heif(quarter_turns_ccw: u8, mirror_axis: Option<u8>) -> u8 {
     // A quarter turn anticlockwise is EXIF 8 ("rotate 270° clockwise to display").
     const ROTATE: [u8; 4] = [1, 8, 3, 6];
-    // Rotation by `a` then a horizontal flip.
+    // Rotation by `a` then a left↔right flip.
     const ROTATE_THEN_FLIP_H: [u8; 4] = [2, 7, 4, 5];
     let turns = usize::from(quarter_turns_ccw & 3);
     match mirror_axis {
         None => ROTATE[turns],
-        Some(0) => ROTATE_THEN_FLIP_H[turns],
-        // A vertical flip is a half turn plus a horizontal flip.
-        Some(_) => ROTATE_THEN_FLIP_H[(turns + 2) % 4],
+        // Top↔bottom is a half turn plus a left↔right flip.
+        Some(0) => ROTATE_THEN_FLIP_H[(turns + 2) % 4],
+        Some(_) => ROTATE_THEN_FLIP_H[turns],
     }
 }
 
@@ -73,9 +78,35 @@ mod tests {
         }
     }
 
+    /// The table libavif's `avifImageGetExifOrientationFromIrotImir` (apps/shared/avifexif.c)
+    /// and the spec's note give, written out independently of the code above:
+    /// (irot, imir) → EXIF orientation.
     #[test]
-    fn heif_transforms_match_exif() {
-        // Apply the HEIF operations by hand and compare with the EXIF equivalent.
+    fn heif_transforms_match_the_published_table() {
+        let table: [(u8, Option<u8>, u8); 12] = [
+            (0, None, 1),
+            (1, None, 8),
+            (2, None, 3),
+            (3, None, 6),
+            (0, Some(0), 4), // "Exif orientation tag 4 corresponds to axis = 0"
+            (0, Some(1), 2), // "... tag 2 corresponds to axis = 1"
+            (1, Some(0), 5),
+            (1, Some(1), 7),
+            (2, Some(0), 2),
+            (2, Some(1), 4),
+            (3, Some(0), 7),
+            (3, Some(1), 5),
+        ];
+        for (irot, imir, exif) in table {
+            assert_eq!(from_heif(irot, imir), exif, "irot {irot} imir {imir:?}");
+        }
+    }
+
+    /// The same by pixels: turn a marked image as the spec's words say (anticlockwise
+    /// quarter turns, then axis 0 = top and bottom exchanged, 1 = left and right
+    /// exchanged) and compare with the EXIF route.
+    #[test]
+    fn heif_transforms_match_exif_by_pixels() {
         for turns in 0..4u8 {
             for mirror in [None, Some(0u8), Some(1u8)] {
                 let mut by_hand = marked();
@@ -83,8 +114,8 @@ mod tests {
                     by_hand = by_hand.rotate270(); // one turn anticlockwise
                 }
                 match mirror {
-                    Some(0) => by_hand = by_hand.fliph(),
-                    Some(_) => by_hand = by_hand.flipv(),
+                    Some(0) => by_hand = by_hand.flipv(),
+                    Some(_) => by_hand = by_hand.fliph(),
                     None => {}
                 }
                 let mut via_exif = marked();

@@ -8,6 +8,8 @@
 //! reader only walks boxes and copies nothing.
 
 use crate::codecs::{corrupt, guard, orient, ImageFormat};
+
+pub(super) mod items;
 use crate::error::Error;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +20,27 @@ pub(super) struct Nclx {
     pub full_range: bool,
 }
 
+/// A clean aperture (`clap`) as a rectangle of the coded image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Crop {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// The primary image's properties, as the small reader finds them.
 #[derive(Debug)]
 pub(super) struct Properties<'a> {
+    pub primary: u32,
+    /// Size after the clean aperture, before rotation (what decoding hands on).
     pub width: u32,
     pub height: u32,
+    /// Size as coded (`ispe`): what the decoder allocates.
+    pub coded_width: u32,
+    pub coded_height: u32,
+    /// The clean aperture, applied first (MIAF: crop, then rotation, then mirror).
+    pub crop: Option<Crop>,
     /// `irot`/`imir` as the equivalent EXIF orientation.
     pub orientation: u8,
     pub icc_profile: Option<&'a [u8]>,
@@ -30,22 +48,22 @@ pub(super) struct Properties<'a> {
 }
 
 #[derive(Debug, PartialEq, Eq)]
-enum HeifError {
+pub(super) enum HeifError {
     /// The bytes break the box structure.
     Malformed(&'static str),
     /// A valid file with no still primary image (e.g. an image sequence only).
     NoPrimaryImage,
 }
 
-type Result<T> = std::result::Result<T, HeifError>;
+pub(super) type Result<T> = std::result::Result<T, HeifError>;
 
 /// Iterates the boxes in `data`: yields (type, payload).
-struct Boxes<'a> {
+pub(super) struct Boxes<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
-fn boxes(data: &[u8]) -> Boxes<'_> {
+pub(super) fn boxes(data: &[u8]) -> Boxes<'_> {
     Boxes { data, pos: 0 }
 }
 
@@ -90,7 +108,7 @@ impl<'a> Iterator for Boxes<'a> {
     }
 }
 
-fn find<'a>(data: &'a [u8], kind: &[u8; 4]) -> Result<Option<&'a [u8]>> {
+pub(super) fn find<'a>(data: &'a [u8], kind: &[u8; 4]) -> Result<Option<&'a [u8]>> {
     for item in boxes(data) {
         let (k, payload) = item?;
         if &k == kind {
@@ -100,20 +118,20 @@ fn find<'a>(data: &'a [u8], kind: &[u8; 4]) -> Result<Option<&'a [u8]>> {
     Ok(None)
 }
 
-fn be16(b: &[u8], at: usize) -> Result<u32> {
+pub(super) fn be16(b: &[u8], at: usize) -> Result<u32> {
     b.get(at..at + 2)
         .map(|s| u32::from(u16::from_be_bytes([s[0], s[1]])))
         .ok_or(HeifError::Malformed("box payload cut short"))
 }
 
-fn be32(b: &[u8], at: usize) -> Result<u32> {
+pub(super) fn be32(b: &[u8], at: usize) -> Result<u32> {
     b.get(at..at + 4)
         .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
         .ok_or(HeifError::Malformed("box payload cut short"))
 }
 
 /// Full boxes start with version (1 byte) and flags (3 bytes).
-fn full_box(payload: &[u8]) -> Result<(u8, u32, &[u8])> {
+pub(super) fn full_box(payload: &[u8]) -> Result<(u8, u32, &[u8])> {
     let head = payload
         .get(..4)
         .ok_or(HeifError::Malformed("full box cut short"))?;
@@ -132,6 +150,17 @@ pub(super) fn properties(
             "this {} file has no still primary image (image sequences are not supported)",
             format.label()
         )),
+    })
+}
+
+/// The primary item's grid layout, tiles and alpha when it is a grid (see `items`).
+pub(super) fn grid<'a>(
+    bytes: &'a [u8],
+    properties: &Properties<'_>,
+) -> std::result::Result<Option<items::GridImage<'a>>, Error> {
+    items::primary_grid(bytes, properties.primary).map_err(|e| match e {
+        HeifError::Malformed(why) => corrupt(ImageFormat::Avif, why),
+        HeifError::NoPrimaryImage => corrupt(ImageFormat::Avif, "no primary image"),
     })
 }
 
@@ -191,13 +220,17 @@ fn read_properties(bytes: &[u8]) -> Result<Properties<'_>> {
         });
 
     let mut info = Properties {
+        primary,
         width: 0,
         height: 0,
+        coded_width: 0,
+        coded_height: 0,
+        crop: None,
         orientation: 1,
         icc_profile: None,
         nclx: None,
     };
-    let (mut turns, mut mirror) = (0u8, None);
+    let (mut turns, mut mirror, mut clap) = (0u8, None, None);
     for (kind, payload) in primary_properties {
         match &kind {
             b"ispe" => {
@@ -207,6 +240,7 @@ fn read_properties(bytes: &[u8]) -> Result<Properties<'_>> {
             }
             b"irot" => turns = payload.first().map_or(0, |b| b & 3),
             b"imir" => mirror = payload.first().map(|b| b & 1),
+            b"clap" => clap = Some(payload),
             b"colr" if payload.len() >= 4 => match &payload[..4] {
                 b"prof" | b"rICC" => info.icc_profile = Some(&payload[4..]),
                 b"nclx" if payload.len() >= 11 => {
@@ -226,11 +260,60 @@ fn read_properties(bytes: &[u8]) -> Result<Properties<'_>> {
     if info.width == 0 || info.height == 0 {
         return Err(HeifError::Malformed("the primary image has no size (ispe)"));
     }
+    (info.coded_width, info.coded_height) = (info.width, info.height);
+    if let Some(clap) = clap {
+        let crop = clean_aperture(clap, info.width, info.height)?;
+        (info.width, info.height) = (crop.width, crop.height);
+        info.crop = Some(crop);
+    }
     Ok(info)
 }
 
+/// The rectangle a `clap` box (ISO/IEC 14496-12, 12.1.4) keeps of a `width`×`height`
+/// image: its centre is the image's centre ((width − 1)/2) plus the offset. MIAF wants
+/// whole numbers; where a file has halves, the left edge is rounded down and the top edge
+/// to nearest, as libheif (and so Sharp) does. A rectangle reaching outside the image is
+/// clipped to it, also as libheif does; an empty one is an error.
+fn clean_aperture(clap: &[u8], width: u32, height: u32) -> Result<Crop> {
+    let field = |i: usize| -> Result<i64> { Ok(i64::from(be32(clap, 4 * i)? as i32)) };
+    let fraction = |i: usize| -> Result<(i64, i64)> {
+        let (n, d) = (field(i)?, field(i + 1)?);
+        if d <= 0 {
+            return Err(HeifError::Malformed(
+                "clap has a zero or negative denominator",
+            ));
+        }
+        Ok((n, d))
+    };
+    let ((wn, wd), (hn, hd)) = (fraction(0)?, fraction(2)?);
+    let (clap_w, clap_h) = ((wn + wd / 2) / wd, (hn + hd / 2) / hd);
+    // first = offset + (size − 1)/2 − (clap − 1)/2, in halves of a pixel over d.
+    let first = |(on, od): (i64, i64), size: u32, clap: i64| -> (i64, i64) {
+        (
+            2 * on + od * (i64::from(size) - 1) - od * (clap - 1),
+            2 * od,
+        )
+    };
+    let (ln, ld) = first(fraction(4)?, width, clap_w);
+    let (tn, td) = first(fraction(6)?, height, clap_h);
+    let left = ln.div_euclid(ld);
+    let top = (tn + td / 2).div_euclid(td);
+    let right = (left + clap_w - 1).min(i64::from(width) - 1);
+    let bottom = (top + clap_h - 1).min(i64::from(height) - 1);
+    let (left, top) = (left.max(0), top.max(0));
+    if clap_w <= 0 || clap_h <= 0 || left > right || top > bottom {
+        return Err(HeifError::Malformed("the clean aperture is empty"));
+    }
+    Ok(Crop {
+        x: left as u32,
+        y: top as u32,
+        width: (right - left + 1) as u32,
+        height: (bottom - top + 1) as u32,
+    })
+}
+
 /// ipma: item id → 1-based property indices.
-fn parse_ipma(iprp: &[u8]) -> Result<Vec<(u32, Vec<u32>)>> {
+pub(super) fn parse_ipma(iprp: &[u8]) -> Result<Vec<(u32, Vec<u32>)>> {
     let ipma = find(iprp, b"ipma")?.ok_or(HeifError::Malformed("no property associations"))?;
     let (version, flags, body) = full_box(ipma)?;
     let count = be32(body, 0)?;
@@ -344,6 +427,41 @@ pub(crate) mod tests {
         // avif-parse accepts the same header: it has every box avif-parse requires.
         let items = items(&heif_header(b"avif", 640, 480, None, None)).unwrap();
         assert!(items.alpha_item.is_none());
+    }
+
+    fn clap(values: [i32; 8]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_be_bytes()).collect()
+    }
+
+    #[test]
+    fn clean_aperture_rectangles() {
+        let crop = |values, w, h| clean_aperture(&clap(values), w, h);
+        // Link-U's kimono.crop: centre 360.5 + 103, 385 wide → left edge 271.5, rounded
+        // down; top 511.5 − 308 − 164.5 = 39.
+        let kimono = crop([385, 1, 330, 1, 103, 1, -308, 1], 722, 1024).unwrap();
+        assert_eq!(
+            (kimono.x, kimono.y, kimono.width, kimono.height),
+            (271, 39, 385, 330)
+        );
+        // The same crop stored turned: the half is now in the top edge, rounded to nearest.
+        let turned = crop([330, 1, 385, 1, -308, 1, 103, 1], 1024, 722).unwrap();
+        assert_eq!(
+            (turned.x, turned.y, turned.width, turned.height),
+            (39, 272, 330, 385)
+        );
+        // Microsoft's Chimera layout: 1920×1080 coded, 1920×1008 centred.
+        let bars = crop([1920, 1, 1008, 1, 0, 1, 0, 1], 1920, 1080).unwrap();
+        assert_eq!(
+            (bars.x, bars.y, bars.width, bars.height),
+            (0, 36, 1920, 1008)
+        );
+        // Reaching outside is clipped; empty or zero denominators are errors.
+        let clipped = crop([100, 1, 100, 1, 40, 1, 0, 1], 100, 100).unwrap();
+        assert_eq!((clipped.x, clipped.width), (40, 60));
+        assert!(crop([0, 1, 10, 1, 0, 1, 0, 1], 100, 100).is_err());
+        assert!(crop([10, 0, 10, 1, 0, 1, 0, 1], 100, 100).is_err());
+        assert!(crop([10, 1, 10, 1, 500, 1, 0, 1], 100, 100).is_err());
+        assert!(clean_aperture(&[0; 12], 100, 100).is_err());
     }
 
     #[test]

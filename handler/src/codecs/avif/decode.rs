@@ -3,8 +3,9 @@
 //! for its optional x86 assembly) decodes them.
 //!
 //! Covers still images, 8/10/12-bit, 4:0:0/4:2:0/4:2:2/4:4:4, full and limited range, alpha
-//! (also premultiplied) and `irot`/`imir` (applied by the caller). Chroma is upsampled by
-//! nearest neighbour. Not covered: grid (tiled) images and image sequences → 415; `nclx`
+//! (also premultiplied), grid images (see `grid`), `clap` (cropped here) and `irot`/`imir`
+//! (applied by the caller). Chroma is upsampled by nearest neighbour. Not covered: image
+//! sequences → 415; `nclx`
 //! primaries other than BT.709 are not converted to sRGB (an ICC `colr` box is).
 //!
 //! KNOWN RISK: rav1d 1.1.0 can panic on corrupt AV1 data (seen: `decode.rs:4997`, an
@@ -29,6 +30,7 @@ use rav1d::src::lib::{
 };
 
 use super::container;
+mod grid;
 use crate::codecs::{corrupt, Frame, ImageFormat, Limits, RawDecoded};
 use crate::error::Error;
 
@@ -37,18 +39,27 @@ const EAGAIN: i32 = -11;
 
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
     let properties = container::properties(bytes, ImageFormat::Avif)?;
-    let avif = container::items(bytes)?;
+    // The coded size (before any clean aperture) is what gets allocated.
+    limits.check(properties.coded_width, properties.coded_height, 1)?;
     let mut decoder = Rav1d::new(limits)?;
-    let color = decoder.decode(&avif.primary_item)?;
-    // The container's nclx box wins over the AV1 sequence header, as in libavif.
-    let (header_matrix, header_range) = color.header_color();
-    let matrix = properties.nclx.map_or(header_matrix, |n| n.matrix);
-    let full_range = properties.nclx.map_or(header_range, |n| n.full_range);
-    let mut image = color.to_image(matrix, full_range)?;
-    drop(color);
-    if let Some(alpha_item) = avif.alpha_item.as_deref() {
-        let alpha = decoder.decode(alpha_item)?;
-        image = alpha.attach_as_alpha(image, avif.premultiplied_alpha)?;
+    let mut image = match container::grid(bytes, &properties)? {
+        Some(grid) => grid::decode(&mut decoder, &grid, &properties, limits)?,
+        None => {
+            let avif = container::items(bytes)?;
+            let color = decoder.decode(&avif.primary_item)?;
+            let image = to_image(&color, &properties)?;
+            drop(color);
+            match avif.alpha_item.as_deref() {
+                Some(alpha_item) => {
+                    let alpha = decoder.decode(alpha_item)?.alpha_plane()?;
+                    attach_alpha(image, &alpha, avif.premultiplied_alpha)?
+                }
+                None => image,
+            }
+        }
+    };
+    if let Some(crop) = properties.crop {
+        image = image.crop_imm(crop.x, crop.y, crop.width, crop.height);
     }
     Ok(RawDecoded {
         frames: vec![Frame { image, delay_ms: 0 }],
@@ -56,6 +67,18 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
         icc_profile: properties.icc_profile.map(<[u8]>::to_vec),
         palette: None,
     })
+}
+
+/// Converts a colour picture to RGB (or grey). The container's nclx box wins over the AV1
+/// sequence header, as in libavif and ISO/IEC 14496-12 12.1.5.1.
+fn to_image(
+    color: &Picture,
+    properties: &container::Properties<'_>,
+) -> Result<DynamicImage, Error> {
+    let (header_matrix, header_range) = color.header_color();
+    let matrix = properties.nclx.map_or(header_matrix, |n| n.matrix);
+    let full_range = properties.nclx.map_or(header_range, |n| n.full_range);
+    color.to_image(matrix, full_range)
 }
 
 fn rav1d_error(code: i32) -> Error {
@@ -190,17 +213,6 @@ impl Plane<'_> {
             );
         }
     }
-
-    #[inline]
-    fn sample(&self, x: usize, y: usize) -> f32 {
-        let at = y * self.stride;
-        if self.high_bit_depth {
-            let i = at + 2 * x;
-            f32::from(u16::from_ne_bytes([self.bytes[i], self.bytes[i + 1]]))
-        } else {
-            f32::from(self.bytes[at + x])
-        }
-    }
 }
 
 /// Luma/chroma weights (Kr, Kb) per ISO/IEC 23091-4 matrix coefficients; `None` = identity (GBR).
@@ -331,74 +343,95 @@ impl Picture {
         out.into_image()
     }
 
-    /// Uses this (monochrome or luma) picture as the alpha channel of `color`.
-    fn attach_as_alpha(
-        &self,
-        color: DynamicImage,
-        premultiplied: bool,
-    ) -> Result<DynamicImage, Error> {
+    /// This (monochrome or luma) picture as alpha, 0–65535, its range taken from its own
+    /// sequence header.
+    fn alpha_plane(&self) -> Result<AlphaPlane, Error> {
         let (w, h) = (self.width(), self.height());
-        if (w as u32, h as u32) != (color.width(), color.height()) {
-            return Err(corrupt(
-                ImageFormat::Avif,
-                "alpha plane size differs from the image",
-            ));
-        }
         let plane = self.plane(0, w, h)?;
         let (_, full_range) = self.header_color();
         let depth = self.bit_depth();
         let max = ((1u32 << depth) - 1) as f32;
-        let alpha = |x: usize, y: usize| -> f32 {
-            let s = plane.sample(x, y);
-            let a = if full_range {
-                s / max
-            } else {
-                (s - (16u32 << (depth - 8)) as f32) / (219u32 << (depth - 8)) as f32
-            };
-            a.clamp(0.0, 1.0)
+        let (offset, scale) = if full_range {
+            (0.0, 1.0 / max)
+        } else {
+            (
+                (16u32 << (depth - 8)) as f32,
+                1.0 / (219u32 << (depth - 8)) as f32,
+            )
         };
-        let unpremultiply = |c: f32, a: f32| {
-            if premultiplied && a > 0.0 {
-                (c / a).min(1.0)
-            } else {
-                c
-            }
-        };
-        Ok(match color {
-            DynamicImage::ImageRgb8(rgb) => {
-                DynamicImage::ImageRgba8(ImageBuffer::from_fn(w as u32, h as u32, |x, y| {
-                    let p = rgb.get_pixel(x, y);
-                    let a = alpha(x as usize, y as usize);
-                    let c = |v: u8| (unpremultiply(f32::from(v) / 255.0, a) * 255.0 + 0.5) as u8;
-                    image::Rgba([c(p[0]), c(p[1]), c(p[2]), (a * 255.0 + 0.5) as u8])
-                }))
-            }
-            DynamicImage::ImageRgb16(rgb) => {
-                DynamicImage::ImageRgba16(ImageBuffer::from_fn(w as u32, h as u32, |x, y| {
-                    let p = rgb.get_pixel(x, y);
-                    let a = alpha(x as usize, y as usize);
-                    let c =
-                        |v: u16| (unpremultiply(f32::from(v) / 65535.0, a) * 65535.0 + 0.5) as u16;
-                    image::Rgba([c(p[0]), c(p[1]), c(p[2]), (a * 65535.0 + 0.5) as u16])
-                }))
-            }
-            DynamicImage::ImageLuma8(grey) => {
-                DynamicImage::ImageLumaA8(ImageBuffer::from_fn(w as u32, h as u32, |x, y| {
-                    let a = alpha(x as usize, y as usize);
-                    let v = unpremultiply(f32::from(grey.get_pixel(x, y)[0]) / 255.0, a);
-                    image::LumaA([(v * 255.0 + 0.5) as u8, (a * 255.0 + 0.5) as u8])
-                }))
-            }
-            DynamicImage::ImageLuma16(grey) => {
-                DynamicImage::ImageLumaA16(ImageBuffer::from_fn(w as u32, h as u32, |x, y| {
-                    let a = alpha(x as usize, y as usize);
-                    let v = unpremultiply(f32::from(grey.get_pixel(x, y)[0]) / 65535.0, a);
-                    image::LumaA([(v * 65535.0 + 0.5) as u16, (a * 65535.0 + 0.5) as u16])
-                }))
-            }
-            other => other,
-        })
+        let mut data = Vec::new();
+        data.try_reserve_exact(w * h)
+            .map_err(|_| Error::ImageTooLarge("cannot allocate the AVIF alpha plane".into()))?;
+        let mut row = Vec::new();
+        for y in 0..h {
+            plane.read_row(y, w, &mut row);
+            data.extend(
+                row.iter()
+                    .map(|&s| (((s - offset) * scale).clamp(0.0, 1.0) * 65535.0 + 0.5) as u16),
+            );
+        }
+        ImageBuffer::from_raw(w as u32, h as u32, data)
+            .ok_or_else(|| Error::Internal("AVIF alpha plane size mismatch".into()))
     }
+}
+
+/// Alpha samples scaled to 0–65535.
+type AlphaPlane = ImageBuffer<image::Luma<u16>, Vec<u16>>;
+
+/// Uses `alpha` as the alpha channel of `color` (un-premultiplying when asked).
+fn attach_alpha(
+    color: DynamicImage,
+    alpha: &AlphaPlane,
+    premultiplied: bool,
+) -> Result<DynamicImage, Error> {
+    let (w, h) = alpha.dimensions();
+    if (w, h) != (color.width(), color.height()) {
+        return Err(corrupt(
+            ImageFormat::Avif,
+            "alpha plane size differs from the image",
+        ));
+    }
+    let alpha = |x: u32, y: u32| -> f32 { f32::from(alpha.get_pixel(x, y)[0]) / 65535.0 };
+    let unpremultiply = |c: f32, a: f32| {
+        if premultiplied && a > 0.0 {
+            (c / a).min(1.0)
+        } else {
+            c
+        }
+    };
+    Ok(match color {
+        DynamicImage::ImageRgb8(rgb) => {
+            DynamicImage::ImageRgba8(ImageBuffer::from_fn(w, h, |x, y| {
+                let p = rgb.get_pixel(x, y);
+                let a = alpha(x, y);
+                let c = |v: u8| (unpremultiply(f32::from(v) / 255.0, a) * 255.0 + 0.5) as u8;
+                image::Rgba([c(p[0]), c(p[1]), c(p[2]), (a * 255.0 + 0.5) as u8])
+            }))
+        }
+        DynamicImage::ImageRgb16(rgb) => {
+            DynamicImage::ImageRgba16(ImageBuffer::from_fn(w, h, |x, y| {
+                let p = rgb.get_pixel(x, y);
+                let a = alpha(x, y);
+                let c = |v: u16| (unpremultiply(f32::from(v) / 65535.0, a) * 65535.0 + 0.5) as u16;
+                image::Rgba([c(p[0]), c(p[1]), c(p[2]), (a * 65535.0 + 0.5) as u16])
+            }))
+        }
+        DynamicImage::ImageLuma8(grey) => {
+            DynamicImage::ImageLumaA8(ImageBuffer::from_fn(w, h, |x, y| {
+                let a = alpha(x, y);
+                let v = unpremultiply(f32::from(grey.get_pixel(x, y)[0]) / 255.0, a);
+                image::LumaA([(v * 255.0 + 0.5) as u8, (a * 255.0 + 0.5) as u8])
+            }))
+        }
+        DynamicImage::ImageLuma16(grey) => {
+            DynamicImage::ImageLumaA16(ImageBuffer::from_fn(w, h, |x, y| {
+                let a = alpha(x, y);
+                let v = unpremultiply(f32::from(grey.get_pixel(x, y)[0]) / 65535.0, a);
+                image::LumaA([(v * 65535.0 + 0.5) as u16, (a * 65535.0 + 0.5) as u16])
+            }))
+        }
+        other => other,
+    })
 }
 
 /// Collects normalised samples into an 8- or 16-bit image buffer.

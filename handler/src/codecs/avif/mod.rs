@@ -26,7 +26,10 @@ pub(super) const SPEED: u8 = 9;
 pub(super) fn probe(bytes: &[u8], format: ImageFormat) -> Result<Probe, Error> {
     let properties = container::properties(bytes, format)?;
     let has_alpha = match format {
-        ImageFormat::Avif => container::items(bytes)?.alpha_item.is_some(),
+        ImageFormat::Avif => match container::grid(bytes, &properties)? {
+            Some(grid) => grid.alpha.is_some(),
+            None => container::items(bytes)?.alpha_item.is_some(),
+        },
         _ => false,
     };
     Ok(Probe {
@@ -94,3 +97,6 @@ pub(super) fn encode_with_speed(
     };
     Ok(encoded.avif_file)
 }
+
+#[cfg(test)]
+mod real_files;
