@@ -11,7 +11,7 @@
 //!   optimised Huffman tables, baseline scans. `lossless` = quality 100 at 4:4:4
 //!   (true lossless JPEG exists but no browser displays it).
 //! * WebP [80]: libwebp quality directly (method 4). `lossless` = WebP lossless, pixels exact.
-//! * AVIF [50]: ravif quality (its own 1–100 → AV1 quantizer curve), rav1e speed 9 (see `avif::SPEED`).
+//! * AVIF [50]: ravif quality (its own 1–100 → AV1 quantizer curve), rav1e speed 9 (see `avif::encode::SPEED`).
 //!   `lossless` is not available in rav1e; it maps to quality 100 (near-lossless).
 //! * PNG: always lossless; `quality` is ignored (no palette quantisation).
 //! * GIF: `quality` is ignored; one palette for all frames, close colours merged unless
