@@ -108,7 +108,12 @@ async function main() {
     const g = json(q.gm);
     img = Array.isArray(g) ? img.gamma(g[0], g[1]) : g === '' ? img.gamma() : img.gamma(Number(g));
   }
-  if (has('ng') && bool(q.ng)) img = img.negate({ alpha: false });
+  if (has('ng')) {
+    // ng / ng=true leave alpha alone; ng={"alpha":…} is Sharp's negate({alpha}).
+    const n = json(q.ng);
+    if (typeof n === 'object') img = img.negate(n);
+    else if (bool(q.ng)) img = img.negate({ alpha: false });
+  }
   if (has('nr') && bool(q.nr)) img = img.normalise();
   if (has('cl')) img = img.clahe(json(q.cl));
   if (has('cv')) img = img.convolve(json(q.cv));

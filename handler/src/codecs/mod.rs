@@ -11,9 +11,10 @@
 //!   optimised Huffman tables, baseline scans. `lossless` = quality 100 at 4:4:4
 //!   (true lossless JPEG exists but no browser displays it).
 //! * WebP [80]: libwebp quality directly (method 4). `lossless` = WebP lossless, pixels exact.
-//! * AVIF [50]: ravif quality (its own 1–100 → AV1 quantizer curve), rav1e speed 9 (see `avif::SPEED`).
+//! * AVIF [50]: ravif quality (its own 1–100 → AV1 quantizer curve), rav1e speed 9 (see `avif::encode::SPEED`).
 //!   `lossless` is not available in rav1e; it maps to quality 100 (near-lossless).
-//! * PNG: always lossless; `quality` is ignored (no palette quantisation).
+//! * PNG: lossless truecolour without `quality`; with it, an indexed PNG of the fewest
+//!   colours (≤ 256, dithered) whose error meets it, as Sharp (libimagequant) does: see png/palette.rs.
 //! * GIF: `quality` is ignored; one palette for all frames, close colours merged unless
 //!   `lossless`, NeuQuant when more than 256 remain; frames differenced (see gif/encode.rs).
 //! * TIFF: uncompressed; `quality` is ignored.
@@ -468,7 +469,7 @@ pub fn encode(frames: &[Frame], loop_count: u16, opts: &EncodeOptions) -> Result
     guard(
         || match opts.format {
             OutputFormat::Jpeg => jpeg::encode(&first.image, opts.quality, opts.lossless),
-            OutputFormat::Png => png::encode(&first.image),
+            OutputFormat::Png => png::encode(&first.image, opts.quality),
             OutputFormat::Webp => webp::encode(frames, loop_count, opts.quality, opts.lossless),
             OutputFormat::Gif => gif::encode(frames, loop_count, opts.lossless, opts.palette),
             OutputFormat::Tiff => tiff::encode(&first.image),

@@ -1,5 +1,6 @@
 //! PNG through the `image` crate (the pure-Rust `png` decoder): 1/2/4/8/16-bit, grey,
 //! palette, alpha. 16-bit stays 16-bit in and out. APNG decodes as its default image only.
+//! A quality (`q`) makes an indexed PNG, as Sharp's does (see `palette`).
 
 use std::io::Cursor;
 
@@ -11,6 +12,8 @@ use super::{
     Limits, Probe, RawDecoded,
 };
 use crate::error::Error;
+
+mod palette;
 
 /// Graphics: zlib level 6 with adaptive filtering. `Fast` (fdeflate) is 4–13× quicker
 /// but its files are 30–270% larger on graphics (the flag: 17 KB vs 4.6 KB); `Best` is
@@ -97,7 +100,12 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
     })
 }
 
-pub(super) fn encode(image: &DynamicImage) -> Result<Vec<u8>, Error> {
+/// Truecolour (or grey) without a quality; with one, an indexed PNG of the fewest colours
+/// that meet it (Sharp: `quality` implies `palette`), 8-bit whatever the input's depth.
+pub(super) fn encode(image: &DynamicImage, quality: Option<u8>) -> Result<Vec<u8>, Error> {
+    if let Some(q) = quality {
+        return encode_indexed(image, q);
+    }
     let compression = if looks_photographic(image) {
         PHOTOS
     } else {
@@ -145,6 +153,63 @@ fn encode_with_compression(
             image.color().into(),
         )
         .map_err(|e| Error::Internal(format!("PNG encoder: {e}")))?;
+    Ok(out)
+}
+
+fn encode_indexed(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, Error> {
+    let rgba = image.to_rgba8();
+    write_indexed(&rgba, &palette::quantise(&rgba, quality))
+}
+
+fn write_indexed(rgba: &image::RgbaImage, indexed: &palette::Indexed) -> Result<Vec<u8>, Error> {
+    let n = indexed.palette.len();
+    let (depth, bits) = match n {
+        0..=2 => (::png::BitDepth::One, 1),
+        3..=4 => (::png::BitDepth::Two, 2),
+        5..=16 => (::png::BitDepth::Four, 4),
+        _ => (::png::BitDepth::Eight, 8),
+    };
+    let width = rgba.width() as usize;
+    let per_byte = 8 / bits;
+    let row_bytes = width.div_ceil(per_byte);
+    let mut data = vec![0u8; row_bytes * rgba.height() as usize];
+    for (row, out) in indexed
+        .indices
+        .chunks_exact(width)
+        .zip(data.chunks_exact_mut(row_bytes))
+    {
+        for (x, &i) in row.iter().enumerate() {
+            let shift = 8 - bits * (x % per_byte + 1);
+            out[x / per_byte] |= i << shift;
+        }
+    }
+    let rgb: Vec<u8> = indexed
+        .palette
+        .iter()
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    // Translucent entries come first: tRNS stops after the last one.
+    let trns: Vec<u8> = indexed
+        .palette
+        .iter()
+        .map(|p| p[3])
+        .take_while(|&a| a < 255)
+        .collect();
+    let internal = |e: ::png::EncodingError| Error::Internal(format!("PNG encoder: {e}"));
+    let mut out = Vec::new();
+    let mut encoder = ::png::Encoder::new(&mut out, rgba.width(), rgba.height());
+    encoder.set_color(::png::ColorType::Indexed);
+    encoder.set_depth(depth);
+    encoder.set_palette(rgb);
+    if !trns.is_empty() {
+        encoder.set_trns(trns);
+    }
+    encoder.set_compression(::png::Compression::Balanced);
+    // Index rows: differences between neighbouring indices mean nothing.
+    encoder.set_filter(::png::Filter::NoFilter);
+    let mut writer = encoder.write_header().map_err(internal)?;
+    writer.write_image_data(&data).map_err(internal)?;
+    writer.finish().map_err(internal)?;
     Ok(out)
 }
 
@@ -234,7 +299,7 @@ mod tests {
         let img = DynamicImage::ImageRgb16(image::ImageBuffer::from_fn(33, 17, |x, y| {
             image::Rgb([x as u16 * 1000 + 7, y as u16 * 3000 + 1, 65535 - x as u16])
         }));
-        let png = encode(&img).unwrap();
+        let png = encode(&img, None).unwrap();
         let decoded = decode(&png, &DecodeOptions::default()).unwrap();
         let out = &decoded.frames[0].image;
         assert_eq!(out.color(), ColorType::Rgb16);
@@ -247,11 +312,11 @@ mod tests {
     #[test]
     fn opaque_alpha_is_dropped_and_real_alpha_kept() {
         let opaque = DynamicImage::ImageRgba8(RgbaImage::from_pixel(8, 8, Rgba([1, 2, 3, 255])));
-        let out = decode(&encode(&opaque).unwrap(), &DecodeOptions::default()).unwrap();
+        let out = decode(&encode(&opaque, None).unwrap(), &DecodeOptions::default()).unwrap();
         assert_eq!(out.frames[0].image.color(), ColorType::Rgb8);
         let mut translucent = RgbaImage::from_pixel(8, 8, Rgba([1, 2, 3, 255]));
         translucent.put_pixel(3, 3, Rgba([9, 9, 9, 100]));
-        let png = encode(&DynamicImage::ImageRgba8(translucent)).unwrap();
+        let png = encode(&DynamicImage::ImageRgba8(translucent), None).unwrap();
         assert!(probe(&png).unwrap().has_alpha);
         let out = decode(&png, &DecodeOptions::default()).unwrap();
         assert_eq!(
@@ -265,7 +330,7 @@ mod tests {
         let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(4, 2, |x, _| {
             image::Rgb([if x == 0 { 255 } else { 0 }, 0, 0])
         }));
-        let plain = encode(&img).unwrap();
+        let plain = encode(&img, None).unwrap();
         // Insert an eXIf chunk (orientation 6) right after IHDR.
         let exif = [
             b'M', b'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0,
@@ -281,5 +346,143 @@ mod tests {
         // Rotating 90° clockwise moves the left column to the top row.
         assert_eq!(out.get_pixel(1, 0)[0], 255);
         assert_eq!(out.get_pixel(0, 3)[0], 0);
+    }
+}
+
+#[cfg(test)]
+mod palette_figures {
+    /// Measurement, not a check: `PALETTE_DIR=<dir> cargo test -p image-service --lib
+    /// palette_figures -- --ignored --nocapture` quantises every `<name>-ref.png` in the
+    /// folder (Sharp's truecolour output) at q 10–100 and writes `<name>-ours-q<q>.png`.
+    #[test]
+    #[ignore]
+    fn write_palette_outputs() {
+        let dir = std::env::var("PALETTE_DIR").unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let Some(stem) = name.strip_suffix("-ref.png") else {
+                continue;
+            };
+            let img = image::open(&path).unwrap();
+            for q in [10u8, 30, 50, 70, 90, 100] {
+                let t = std::time::Instant::now();
+                let out = super::encode(&img, Some(q)).unwrap();
+                println!("{stem} q{q} {} bytes {:?}", out.len(), t.elapsed());
+                std::fs::write(format!("{dir}/{stem}-ours-q{q}.png"), out).unwrap();
+                let rgba = img.to_rgba8();
+                let plain = super::palette::quantise_with(&rgba, q, false);
+                let out = super::write_indexed(&rgba, &plain).unwrap();
+                std::fs::write(format!("{dir}/{stem}-plain-q{q}.png"), out).unwrap();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod palette_tests {
+    use super::encode;
+    use crate::codecs::{decode, DecodeOptions};
+    use crate::ops::testutil::fixture;
+    use image::DynamicImage;
+
+    /// Mean absolute difference in levels over premultiplied RGBA: how far the picture
+    /// moved, whatever hides under transparent pixels.
+    fn error(a: &DynamicImage, b: &DynamicImage) -> f64 {
+        let (a, b) = (a.to_rgba8(), b.to_rgba8());
+        assert_eq!(a.dimensions(), b.dimensions());
+        let mut total = 0.0;
+        for (p, q) in a.pixels().zip(b.pixels()) {
+            let (pa, qa) = (f64::from(p[3]) / 255.0, f64::from(q[3]) / 255.0);
+            for c in 0..3 {
+                total += (f64::from(p[c]) * pa - f64::from(q[c]) * qa).abs();
+            }
+            total += (f64::from(p[3]) - f64::from(q[3])).abs();
+        }
+        total / (a.as_raw().len() as f64)
+    }
+
+    fn decoded(png: &[u8]) -> DynamicImage {
+        decode(png, &DecodeOptions::default())
+            .unwrap()
+            .frames
+            .remove(0)
+            .image
+    }
+
+    /// `q` makes an indexed PNG (colour type 3) smaller than the truecolour one, whose
+    /// error against the input is within 1.25× Sharp's at the same q (Sharp 0.35.5's
+    /// output is committed beside the input) while its size is at most Sharp's × 1.5.
+    /// A wrong answer — the same image quantised at q=5, far fewer colours — fails the bound.
+    #[test]
+    fn quality_gives_an_indexed_png_like_sharps() {
+        for name in ["blackbug-250", "progressive3-160"] {
+            let input = fixture(&format!("palette/{name}.png"));
+            let sharp_bytes = std::fs::read(crate::ops::testutil::fixture_path(&format!(
+                "palette/{name}-sharp-q70.png"
+            )))
+            .unwrap();
+            let sharp_error = error(&input, &decoded(&sharp_bytes));
+            let bound = 1.25 * sharp_error;
+            let truecolour = encode(&input, None).unwrap();
+            let indexed = encode(&input, Some(70)).unwrap();
+            assert_eq!(indexed[25], 3, "{name}: colour type");
+            let ours = error(&input, &decoded(&indexed));
+            let wrong = error(&input, &decoded(&encode(&input, Some(5)).unwrap()));
+            println!(
+                "{name}: ours {} bytes error {ours:.3}; Sharp {} bytes error {sharp_error:.3}; \
+                 truecolour {} bytes; q=5 error {wrong:.3}",
+                indexed.len(),
+                sharp_bytes.len(),
+                truecolour.len()
+            );
+            assert!(indexed.len() < truecolour.len(), "{name}: not smaller");
+            assert!(indexed.len() * 2 <= sharp_bytes.len() * 3, "{name}: size");
+            assert!(ours <= bound, "{name}: error {ours:.3} > {bound:.3}");
+            assert!(
+                wrong > bound,
+                "{name}: q=5 passes ({wrong:.3} <= {bound:.3})"
+            );
+        }
+    }
+
+    #[test]
+    fn quality_100_keeps_an_image_of_few_colours_exact() {
+        let img = DynamicImage::ImageRgba8(image::RgbaImage::from_fn(12, 11, |x, y| {
+            image::Rgba([
+                (x * 40 % 256) as u8,
+                (y * 90 % 256) as u8,
+                7,
+                [255, 0, 128][(x % 3) as usize],
+            ])
+        }));
+        let png = encode(&img, Some(100)).unwrap();
+        assert_eq!(png[25], 3);
+        let out = decoded(&png).to_rgba8();
+        for (p, q) in img.to_rgba8().pixels().zip(out.pixels()) {
+            if p[3] == 0 {
+                assert_eq!(q[3], 0);
+            } else {
+                assert_eq!(p, q);
+            }
+        }
+    }
+
+    /// Entries in the PLTE chunk.
+    fn palette_len(png: &[u8]) -> usize {
+        let at = png.windows(4).position(|w| w == b"PLTE").unwrap();
+        u32::from_be_bytes(png[at - 4..at].try_into().unwrap()) as usize / 3
+    }
+
+    #[test]
+    fn lower_quality_never_means_more_colours() {
+        let input = fixture("palette/progressive3-160.png");
+        let mut last = usize::MAX;
+        for q in [100, 90, 70, 50, 30, 10, 1] {
+            let n = palette_len(&encode(&input, Some(q)).unwrap());
+            assert!(n <= last, "q={q}: {n} > {last}");
+            last = n;
+        }
+        assert!(last < 64, "{last}");
     }
 }

@@ -88,6 +88,8 @@ keyword_enum! {
         Mitchell => "mitchell",
         Lanczos2 => "lanczos2",
         Lanczos3 => "lanczos3",
+        Mks2013 => "mks2013",
+        Mks2021 => "mks2021",
     }
 }
 

@@ -46,7 +46,7 @@ pub use scalars::{
     MAX_DIMENSION, MAX_MEDIAN_SIZE, MIN_BLUR_SIGMA,
 };
 pub use shapes::{
-    BooleanOp, Clahe, Convolve, Extend, Gamma, Linear, Modulate, Recomb, Region, Sharpen,
+    BooleanOp, Clahe, Convolve, Extend, Gamma, Linear, Modulate, Negate, Recomb, Region, Sharpen,
     SharpenOptions, MAX_AFFINE_ENTRY, MAX_CLAHE_WINDOW, MAX_COEFFICIENT, MAX_CONVOLVE_SIDE,
     MAX_JOINED_CHANNELS, MAX_OFFSET, MIN_AFFINE_DETERMINANT,
 };
@@ -112,7 +112,7 @@ pub struct Params {
     pub bl: Option<f32>,
     pub fl: Option<Rgba>,
     pub gm: Option<Gamma>,
-    pub ng: Option<bool>,
+    pub ng: Option<Negate>,
     pub nr: Option<bool>,
     pub cl: Option<Clahe>,
     pub cv: Option<Convolve>,

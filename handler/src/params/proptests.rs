@@ -22,7 +22,8 @@ use crate::error::Error;
 /// Every key's canonical-or-alias spellings of keyword values.
 const FITS: &[&str] = &["cover", "contain", "fill", "inside", "outside", "COVER"];
 const KERNELS: &[&str] = &[
-    "nearest", "linear", "cubic", "mitchell", "lanczos2", "lanczos3", "Lanczos3",
+    "nearest", "linear", "cubic", "mitchell", "lanczos2", "lanczos3", "Lanczos3", "mks2013",
+    "MKS2021",
 ];
 const POSITIONS: &[&str] = &[
     "top",

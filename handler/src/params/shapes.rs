@@ -749,6 +749,61 @@ pub(crate) fn render_modulate(modulate: &Modulate) -> String {
         .finish()
 }
 
+// ---------------------------------------------------------------- ng
+
+/// `ng`: negate the colour channels and, with `alpha`, the alpha channel too
+/// (Sharp's `negate({alpha})`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Negate {
+    /// False for `ng=false`: nothing is done.
+    pub on: bool,
+    /// Alpha negated too. `ng`/`ng=true` leave it alone (as `ng={"alpha":false}`);
+    /// Sharp's bare `negate()` negates it: write `ng={"alpha":true}` for that.
+    pub alpha: bool,
+}
+
+impl Negate {
+    pub const OFF: Negate = Negate {
+        on: false,
+        alpha: false,
+    };
+    pub const COLOUR: Negate = Negate {
+        on: true,
+        alpha: false,
+    };
+}
+
+const NEGATE_EXPECTED: &str = "true, false, 1 or 0 (a bare key means true, alpha untouched), \
+     or JSON {\"alpha\":true|false} (alpha required: whether the alpha channel is negated too)";
+const NEGATE_FIELDS: &[&str] = &["alpha"];
+
+pub(crate) fn parse_negate(raw: RawValue) -> Result<Negate, Error> {
+    let text = raw.decoded_text(NEGATE_EXPECTED)?;
+    if !text.starts_with('{') {
+        return match &*text {
+            "" | "1" => Ok(Negate::COLOUR),
+            "0" => Ok(Negate::OFF),
+            t if t.eq_ignore_ascii_case("true") => Ok(Negate::COLOUR),
+            t if t.eq_ignore_ascii_case("false") => Ok(Negate::OFF),
+            _ => Err(raw.invalid(NEGATE_EXPECTED)),
+        };
+    }
+    let mut fields = object(&raw, &text, NEGATE_EXPECTED, NEGATE_FIELDS)?;
+    match fields.required("alpha")? {
+        Json::Bool(alpha) => Ok(Negate { on: true, alpha }),
+        _ => Err(fields.invalid_field("alpha", "must be true or false")),
+    }
+}
+
+/// `true`, `false`, or the object when alpha is negated too.
+pub(crate) fn render_negate(negate: &Negate) -> String {
+    match (negate.on, negate.alpha) {
+        (false, _) => "false".into(),
+        (true, false) => "true".into(),
+        (true, true) => "{\"alpha\":true}".into(),
+    }
+}
+
 // ---------------------------------------------------------------- helpers
 
 /// `text` (already `b64:`-decoded) as a JSON object with the `allowed` fields.

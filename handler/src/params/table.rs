@@ -14,9 +14,10 @@ use super::scalars::{
 };
 use super::shapes::{
     parse_affine, parse_boolean, parse_clahe, parse_convolve, parse_extend, parse_gamma,
-    parse_join, parse_linear, parse_modulate, parse_recomb, parse_region, parse_sharpen,
-    render_affine, render_boolean, render_clahe, render_convolve, render_extend, render_gamma,
-    render_join, render_linear, render_modulate, render_recomb, render_region, render_sharpen,
+    parse_join, parse_linear, parse_modulate, parse_negate, parse_recomb, parse_region,
+    parse_sharpen, render_affine, render_boolean, render_clahe, render_convolve, render_extend,
+    render_gamma, render_join, render_linear, render_modulate, render_negate, render_recomb,
+    render_region, render_sharpen,
 };
 use super::value::{parse_flag, render_f32, render_f64, render_flag, render_integer, RawValue};
 use super::Params;
@@ -31,6 +32,8 @@ pub enum ValueKind {
     Number,
     /// `true`, `false`, `1` or `0`; a bare key means true.
     Boolean,
+    /// A boolean, or a JSON object for options (`ng`).
+    BooleanOrObject,
     /// One word from a fixed list, any case.
     Keyword,
     /// A colour in any of the syntaxes of [`super::COLOUR_SYNTAX`].
@@ -56,6 +59,7 @@ impl ValueKind {
             ValueKind::Integer => "integer",
             ValueKind::Number => "number",
             ValueKind::Boolean => "boolean",
+            ValueKind::BooleanOrObject => "boolean or JSON object",
             ValueKind::Keyword => "keyword",
             ValueKind::Colour => "colour",
             ValueKind::Object => "JSON object",
@@ -74,6 +78,7 @@ impl ValueKind {
             ValueKind::Colour
                 | ValueKind::Object
                 | ValueKind::Array
+                | ValueKind::BooleanOrObject
                 | ValueKind::NumberOrObject
                 | ValueKind::NumberOrArray
                 | ValueKind::IntegerOrObject
@@ -166,7 +171,7 @@ pub const KEYS: &[KeySpec] = &[
     key!(bg, Colour, Resizing, None, parse_colour, render_colour,
         "Background colour for fit contain and for ex (hex, CSS name, rgb()/rgba() or JSON {\"r\",\"g\",\"b\",\"alpha\"}); default opaque black."),
     key!(k, Keyword, Resizing, None, parse_kernel, render_name,
-        "Resampling kernel for resizing: nearest, linear, cubic, mitchell, lanczos2 or lanczos3 (default)."),
+        "Resampling kernel for resizing: nearest, linear, cubic, mitchell, lanczos2, lanczos3 (default), mks2013 or mks2021 (Magic Kernel Sharp)."),
     key!(ex, IntegerOrObject, Resizing, None, parse_extend, render_extend,
         "Extend the edges with bg: one integer 1-16384 for every side, or JSON {\"top\",\"bottom\",\"left\",\"right\"} of integers 0-16384 (missing sides are 0, at least one above 0)."),
     key!(cb, Object, Resizing, None, parse_region, render_region,
@@ -198,8 +203,8 @@ pub const KEYS: &[KeySpec] = &[
         "Flatten: merge transparency onto this colour (same colour syntax as bg) and drop the alpha channel."),
     key!(gm, NumberOrArray, Operations, Some("2.2"), parse_gamma, render_gamma,
         "Gamma correction: a number 1-3, or JSON [in] or [in,out] of numbers 1-3 (out defaults to in); bare gm means 2.2."),
-    key!(ng, Boolean, Operations, Some("true"), parse_flag, render_flag,
-        "Negate (produce the negative): true, false, 1 or 0; bare ng means true."),
+    key!(ng, BooleanOrObject, Operations, Some("true"), parse_negate, render_negate,
+        "Negate (produce the negative) the colour channels: true, false, 1 or 0 (bare ng means true, alpha untouched), or JSON {\"alpha\":true|false} to say whether alpha is negated too (Sharp's negate({alpha}))."),
     key!(nr, Boolean, Operations, Some("true"), parse_flag, render_flag,
         "Normalise: stretch luminance to cover the full range; true, false, 1 or 0; bare nr means true."),
     key!(cl, Object, Operations, None, parse_clahe, render_clahe,
@@ -245,7 +250,7 @@ pub const KEYS: &[KeySpec] = &[
         "Where the watermark goes: north, northeast, east, southeast, south, southwest (default), west, northwest or center/centre (Sharp positions like left top also work)."),
     // Output
     key!(q, Integer, Output, None, parse_quality, render_integer,
-        "Output quality, an integer 1-100."),
+        "Output quality, an integer 1-100; for png it asks for an indexed (palette) PNG of the fewest colours, up to 256, that meet it, as Sharp does."),
     key!(fm, Keyword, Output, None, parse_format, render_name,
         "Output format: jpeg (alias jpg), png, webp, gif, tiff (alias tif) or avif; default the original's."),
     key!(ll, Boolean, Output, Some("true"), parse_flag, render_flag,

@@ -66,6 +66,10 @@ const PARSE_TABLE: &[Row] = &[
     ("f=crop", Err("f")),
     ("k=Lanczos2", Ok("k=lanczos2")),
     ("k=bilinear", Err("k")),
+    ("k=MKS2013", Ok("k=mks2013")),
+    ("k=mks2021", Ok("k=mks2021")),
+    ("k=mks2020", Err("k")),
+    ("k=mks", Err("k")),
     ("k=", Err("k")),
     // p
     ("p=top", Ok("p=north")),
@@ -202,6 +206,17 @@ const PARSE_TABLE: &[Row] = &[
         Ok("g=true&ll=true&ng=true&nr=true&ra=true"),
     ),
     ("flip=yes", Err("flip")),
+    // ng: a flag, or Sharp's negate({alpha})
+    ("ng=FALSE", Ok("ng=false")),
+    ("ng={\"alpha\":false}", Ok("ng=true")),
+    ("ng={\"alpha\":true}", Ok("ng={\"alpha\":true}")),
+    ("ng=b64:eyJhbHBoYSI6dHJ1ZX0", Ok("ng={\"alpha\":true}")),
+    ("ng={}", Err("ng")),
+    ("ng={\"alpha\":1}", Err("ng")),
+    ("ng={\"alpha\":\"true\"}", Err("ng")),
+    ("ng={\"alpha\":true,\"colour\":true}", Err("ng")),
+    ("ng=[true]", Err("ng")),
+    ("ng=yes", Err("ng")),
     ("ll=2", Err("ll")),
     // af
     ("af=[[1,0],[0,1]]", Ok("af=[1,0,0,1]")),
@@ -723,7 +738,7 @@ fn typed_values_of_every_kind() {
             output: 2.4
         })
     );
-    assert_eq!(p.ng, Some(true));
+    assert_eq!(p.ng, Some(Negate::COLOUR));
     assert_eq!(p.th, Some(128));
     assert_eq!(p.ea, Some(0.25));
     assert_eq!(p.ec, Some(Channel::Green));
@@ -1035,7 +1050,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("bl", "1.5"),
     ("fl", "white"),
     ("gm", "[1.5,2]"),
-    ("ng", "true"),
+    ("ng", "{\"alpha\":true}"),
     ("nr", "true"),
     ("cl", "{\"width\":3,\"height\":3}"),
     ("cv", "{\"width\":1,\"height\":1,\"kernel\":[2]}"),

@@ -155,7 +155,8 @@ pub static ORDER: &[Row] = &[
         op(Op::Gamma(gamma::GammaCorrection { gamma: p.gm? }))
     }),
     row("negate", &["ng"], |p, _| {
-        (p.ng == Some(true)).then_some(Step::Op(Op::Negate(negate::Negate)))
+        let ng = p.ng.filter(|ng| ng.on)?;
+        op(Op::Negate(negate::Negate { alpha: ng.alpha }))
     }),
     row("normalise", &["nr"], |p, _| {
         (p.nr == Some(true)).then_some(Step::Op(Op::Normalise(normalise::Normalise)))
