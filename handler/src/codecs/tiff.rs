@@ -1,43 +1,58 @@
-//! TIFF through the `image` crate (pure-Rust `tiff`): the first page only. Output is
-//! uncompressed (the encoder offers nothing else); 16-bit stays 16-bit.
+//! TIFF: the first page, decoded by our own reader (`tiff/`): the header and first IFD
+//! are read by hand, strips/tiles go through the codec crates (weezl LZW, flate2 Deflate,
+//! `fax` CCITT G3/G4, zune-jpeg for JPEG-in-TIFF) and the photometric conversion is ours,
+//! so every interpretation libvips reads decodes (grey±alpha, RGB, palette, CMYK, YCbCr,
+//! CIE/ICC L*a*b*; 1–64-bit integer and float samples; strips or tiles; chunky or
+//! planar). Output is uncompressed (the encoder offers nothing else); 16-bit stays 16-bit.
 
 use std::io::Cursor;
 
-use image::codecs::tiff::{TiffDecoder, TiffEncoder};
-use image::{DynamicImage, ImageDecoder, ImageEncoder};
+use image::codecs::tiff::TiffEncoder;
+use image::{DynamicImage, ImageEncoder};
 
-use super::{
-    decode_with_image_crate, from_image_error, Frame, ImageFormat, Limits, Probe, RawDecoded,
-};
+use super::{Frame, ImageFormat, Limits, Probe, RawDecoded};
 use crate::error::Error;
 
-fn err(e: image::ImageError) -> Error {
-    from_image_error(ImageFormat::Tiff, e)
+mod chunks;
+mod ifd;
+mod layout;
+mod pixels;
+
+/// 422: the file is not a readable TIFF.
+fn bad(detail: impl std::fmt::Display) -> Error {
+    super::corrupt(ImageFormat::Tiff, detail)
 }
 
-/// Reading the first IFD (tags only) is all `TiffDecoder::new` does.
+/// 415: a TIFF feature we do not decode.
+fn unsupported(detail: impl std::fmt::Display) -> Error {
+    Error::UnsupportedMediaType(format!(
+        "this TIFF image uses a feature we cannot decode: {detail}"
+    ))
+}
+
+/// Reads the header and first IFD only: no pixel data.
 pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
-    let mut decoder = TiffDecoder::new(Cursor::new(bytes)).map_err(err)?;
-    let (width, height) = decoder.dimensions();
-    let has_alpha = decoder.color_type().has_alpha();
-    let orientation = decoder.orientation().map_or(1, |o| o.to_exif());
+    let layout = layout::Layout::read(bytes)?;
     Ok(Probe {
         format: ImageFormat::Tiff,
-        width,
-        height,
+        width: layout.width,
+        height: layout.height,
         frames: 1,
-        orientation,
-        has_alpha,
+        orientation: layout.orientation,
+        has_alpha: layout.has_alpha(),
     })
 }
 
+/// The limits are checked on the header's size before any pixel buffer is allocated.
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
-    let decoder = TiffDecoder::new(Cursor::new(bytes)).map_err(err)?;
-    let (image, icc_profile) = decode_with_image_crate(ImageFormat::Tiff, decoder, limits)?;
+    let layout = layout::Layout::read(bytes)?;
+    layout.check(limits)?;
+    let planes = layout::assemble(bytes, &layout)?;
+    let (image, icc) = pixels::convert(&planes, &layout)?;
     Ok(RawDecoded {
         frames: vec![Frame { image, delay_ms: 0 }],
         loop_count: 0,
-        icc_profile,
+        icc_profile: icc.map(<[u8]>::to_vec),
         palette: None,
     })
 }

@@ -30,6 +30,9 @@ struct GifInfo {
     has_local_tables: bool,
     /// Palette indices some frame declares transparent.
     transparent_indices: Vec<u8>,
+    /// Byte ranges of extension blocks with labels the decoder does not know (it refuses
+    /// them; browsers and libnsgif skip them, and so do we).
+    unknown_blocks: Vec<(usize, usize)>,
 }
 
 /// Walks the block structure: O(file size), no LZW decoding, no allocation.
@@ -47,6 +50,7 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
         global_table: None,
         has_local_tables: false,
         transparent_indices: Vec::new(),
+        unknown_blocks: Vec::new(),
     };
     let color_table_len = |packed: u8| {
         if packed & 0x80 != 0 {
@@ -108,6 +112,11 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
                 let Some(next) = skip_sub_blocks(body) else {
                     break;
                 };
+                // Plain text (0x01), graphic control, comment and application blocks
+                // are the ones GIF89a defines.
+                if !matches!(label, 0x01 | 0xF9 | 0xFE | 0xFF) {
+                    info.unknown_blocks.push((pos, next));
+                }
                 pos = next;
             }
             0x2C => {
@@ -165,6 +174,13 @@ fn source_palette(bytes: &[u8], info: &GifInfo) -> Option<Vec<[u8; 3]>> {
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
     let info = scan(bytes)?;
     let err = |e| from_image_error(ImageFormat::Gif, e);
+    let cleaned;
+    let bytes = if info.unknown_blocks.is_empty() {
+        bytes
+    } else {
+        cleaned = without_ranges(bytes, &info.unknown_blocks);
+        &cleaned[..]
+    };
     let mut decoder = GifDecoder::new(Cursor::new(bytes)).map_err(err)?;
     decoder.set_limits(limits.to_image_limits()).map_err(err)?;
     let (width, height) = decoder.dimensions();
@@ -196,6 +212,18 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
         icc_profile: None,
         palette: source_palette(bytes, &info),
     })
+}
+
+/// `bytes` without the given (sorted, disjoint) ranges.
+fn without_ranges(bytes: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut from = 0;
+    for &(start, end) in ranges {
+        out.extend_from_slice(&bytes[from..start]);
+        from = end;
+    }
+    out.extend_from_slice(&bytes[from..]);
+    out
 }
 
 #[cfg(test)]
@@ -263,6 +291,26 @@ mod tests {
         opts.limits.max_frames = 500;
         opts.limits.max_total_pixels = 80 * 80 * 29;
         assert!(matches!(decode(&gif, &opts), Err(Error::ImageTooLarge(_))));
+    }
+
+    #[test]
+    fn unknown_extension_blocks_are_skipped() {
+        // 1×1 red pixel with an extension block of label 0x99 before the image.
+        let mut gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\x00\x00\x00\x00\xff".to_vec();
+        gif.extend_from_slice(b"\x21\x99\x03abc\x02xy\x00");
+        let image = b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02\x44\x01\x00\x3b";
+        gif.extend_from_slice(image);
+        let decoded = decode(&gif, &DecodeOptions::default()).unwrap();
+        assert_eq!(
+            decoded.frames[0].image.to_rgb8().get_pixel(0, 0).0,
+            [255, 0, 0]
+        );
+        // Null model: the same file handed to the decoder as it is fails.
+        let err = |e| from_image_error(ImageFormat::Gif, e);
+        let raw = GifDecoder::new(Cursor::new(&gif[..]))
+            .map_err(err)
+            .and_then(|d| DynamicImage::from_decoder(d).map_err(err));
+        assert!(raw.is_err());
     }
 
     #[test]
