@@ -20,9 +20,9 @@ pub mod secrets;
 pub mod storage;
 
 #[cfg(test)]
-mod golden;
-#[cfg(test)]
 mod differences;
+#[cfg(test)]
+mod golden;
 #[cfg(test)]
 mod readme;
 

@@ -32,7 +32,7 @@ impl Samples<'_> {
         let row =
             &self.planes[plane * self.plane_len + y as usize * self.row_bytes..][..self.row_bytes];
         let bits = l.bits as usize;
-        let raw: u64 = if bits % 8 == 0 {
+        let raw: u64 = if bits.is_multiple_of(8) {
             let n = bits / 8;
             let b = &row[index * n..index * n + n];
             let mut v = 0u64;
@@ -234,16 +234,32 @@ impl Out {
         let short = || "pixel count matches the size";
         match self {
             Out::Sixteen(v) => match channels {
-                1 => DynamicImage::ImageLuma16(ImageBuffer::from_raw(w, h, v).expect(short())),
-                2 => DynamicImage::ImageLumaA16(ImageBuffer::from_raw(w, h, v).expect(short())),
-                3 => DynamicImage::ImageRgb16(ImageBuffer::from_raw(w, h, v).expect(short())),
-                _ => DynamicImage::ImageRgba16(ImageBuffer::from_raw(w, h, v).expect(short())),
+                1 => DynamicImage::ImageLuma16(
+                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
+                ),
+                2 => DynamicImage::ImageLumaA16(
+                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
+                ),
+                3 => DynamicImage::ImageRgb16(
+                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
+                ),
+                _ => DynamicImage::ImageRgba16(
+                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
+                ),
             },
             Out::Eight(v) => match channels {
-                1 => DynamicImage::ImageLuma8(ImageBuffer::from_raw(w, h, v).expect(short())),
-                2 => DynamicImage::ImageLumaA8(ImageBuffer::from_raw(w, h, v).expect(short())),
-                3 => DynamicImage::ImageRgb8(ImageBuffer::from_raw(w, h, v).expect(short())),
-                _ => DynamicImage::ImageRgba8(ImageBuffer::from_raw(w, h, v).expect(short())),
+                1 => DynamicImage::ImageLuma8(
+                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
+                ),
+                2 => DynamicImage::ImageLumaA8(
+                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
+                ),
+                3 => DynamicImage::ImageRgb8(
+                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
+                ),
+                _ => DynamicImage::ImageRgba8(
+                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
+                ),
             },
         }
     }
