@@ -198,6 +198,9 @@ pub(super) fn unpredict(
     }
     match layout.predictor {
         1 => Ok(()),
+        2 if row_bytes == 0 => Err(unsupported(String::from(
+            "horizontal predictor on empty rows",
+        ))),
         2 => {
             let step = samples as usize;
             for row in chunk.chunks_exact_mut(row_bytes) {
@@ -220,6 +223,15 @@ pub(super) fn unpredict(
             Ok(())
         }
         3 if layout.kind == SampleKind::Float => {
+            // Whole bytes per sample and whole samples per row, or the file lies.
+            if !matches!(bits, 16 | 32 | 64)
+                || row_bytes == 0
+                || !row_bytes.is_multiple_of(bits as usize / 8)
+            {
+                return Err(unsupported(format!(
+                    "floating-point predictor on {bits}-bit samples"
+                )));
+            }
             let bytes = bits as usize / 8;
             let step = samples as usize;
             let mut plain = vec![0u8; row_bytes];
