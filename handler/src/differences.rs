@@ -119,6 +119,16 @@ pub const DIFFERENCES: &[Difference] = &[
         ],
     },
     Difference {
+        about: "`w` or `h` alone",
+        text: "the other side is the exact ratio rounded half up (a 600×450 image at `w=70` \
+               is 70×53, from 52.5 rows). Sharp's side falls out of libvips' shrink-on-load, \
+               integer shrink and reduce steps, so at exact halves it is sometimes a pixel \
+               smaller (70×52 there, 10×7 at `w=10`) and sometimes not (210×158).",
+        tests: &[
+            "handler/src/ops/geometry/resize.rs::unconstrained_side_rounds_the_exact_ratio_half_up",
+        ],
+    },
+    Difference {
         about: "WebP downsizes",
         text: "a WebP is decoded whole and resized once; Sharp lets libwebp decode it scaled \
                down, which is coarser. On the fidelity table's WebP cases (1.1× to 7.7×) \

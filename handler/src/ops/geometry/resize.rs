@@ -311,6 +311,20 @@ mod tests {
         }
     }
 
+    /// The unconstrained side is the exact ratio rounded half up: 600×450 at `w=70` is
+    /// 52.5 rows, so 53. Sharp 0.35.5 answers 52 there (and 7 for `w=10`, 7.5 rows, but
+    /// 158 for `w=210`, 157.5 rows): its sizes fall out of libvips' shrink-on-load,
+    /// integer shrink and reduce steps, not from one rule. A registered difference.
+    #[test]
+    fn unconstrained_side_rounds_the_exact_ratio_half_up() {
+        let upright_landscape_6 = (600, 450);
+        let rows = [(70, 53), (10, 8), (210, 158), (14, 11), (100, 75), (33, 25)];
+        for (w, h) in rows {
+            let got = out_size(&resize(Some(w), None, Fit::Cover), upright_landscape_6);
+            assert_eq!(got, (w, h), "w={w}");
+        }
+    }
+
     #[test]
     fn applies_cover_crop_and_contain_embed() {
         let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(300, 200, |x, _| {
