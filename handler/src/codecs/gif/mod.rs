@@ -19,6 +19,7 @@ pub(super) use encode::encode;
 
 #[derive(Debug, PartialEq, Eq)]
 struct GifInfo {
+    /// The canvas: the logical screen, grown to hold the first frame (see `scan`).
     width: u32,
     height: u32,
     frames: u32,
@@ -123,6 +124,9 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
                 let Some(descriptor) = bytes.get(pos + 1..pos + 10) else {
                     break;
                 };
+                if info.frames == 0 {
+                    grow_to_first_frame(&mut info, descriptor);
+                }
                 info.has_local_tables |= descriptor[8] & 0x80 != 0;
                 // Skip the local colour table and the LZW minimum code size byte.
                 let data = pos + 10 + color_table_len(descriptor[8]) + 1;
@@ -141,6 +145,17 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
         return Err(corrupt(ImageFormat::Gif, "no image data"));
     }
     Ok(info)
+}
+
+/// libnsgif (Sharp's GIF loader) grows the canvas to hold the first frame when that
+/// frame reaches past the logical screen; later frames are clipped to the canvas. The
+/// canvas stays within what the screen descriptor's 16-bit fields can say.
+fn grow_to_first_frame(info: &mut GifInfo, descriptor: &[u8]) {
+    let field = |i: usize| u32::from(u16::from_le_bytes([descriptor[i], descriptor[i + 1]]));
+    let (left, top, width, height) = (field(0), field(2), field(4), field(6));
+    let max = u32::from(u16::MAX);
+    info.width = info.width.max((left + width).min(max));
+    info.height = info.height.max((top + height).min(max));
 }
 
 pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
@@ -175,10 +190,14 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
     let info = scan(bytes)?;
     let err = |e| from_image_error(ImageFormat::Gif, e);
     let cleaned;
-    let bytes = if info.unknown_blocks.is_empty() {
+    let bytes = if info.unknown_blocks.is_empty() && !screen_grown(bytes, &info) {
         bytes
     } else {
-        cleaned = without_ranges(bytes, &info.unknown_blocks);
+        let mut copy = without_ranges(bytes, &info.unknown_blocks);
+        // The decoder composites onto the logical screen: give it the grown canvas.
+        copy[6..8].copy_from_slice(&(info.width as u16).to_le_bytes());
+        copy[8..10].copy_from_slice(&(info.height as u16).to_le_bytes());
+        cleaned = copy;
         &cleaned[..]
     };
     let mut decoder = GifDecoder::new(Cursor::new(bytes)).map_err(err)?;
@@ -201,10 +220,21 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
             image: DynamicImage::ImageRgba8(frame.into_buffer()),
         });
     }
-    // A still GIF without transparency needs no alpha channel (smaller, and JPEG-ready).
-    if frames.len() == 1 && !info.has_transparency {
-        frames[0].image = DynamicImage::ImageRgb8(frames[0].image.to_rgb8());
-        frames[0].delay_ms = 0;
+    if !info.has_transparency {
+        // A still GIF without transparency needs no alpha channel (smaller, and
+        // JPEG-ready).
+        if frames.len() == 1 {
+            frames[0].image = DynamicImage::ImageRgb8(frames[0].image.to_rgb8());
+            frames[0].delay_ms = 0;
+        } else {
+            // Canvas no frame covers is opaque black, as libnsgif leaves it when the file
+            // declares no transparent colour.
+            for frame in &mut frames {
+                if let DynamicImage::ImageRgba8(rgba) = &mut frame.image {
+                    rgba.pixels_mut().for_each(|p| p[3] = 255);
+                }
+            }
+        }
     }
     Ok(RawDecoded {
         frames,
@@ -212,6 +242,11 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
         icc_profile: None,
         palette: source_palette(bytes, &info),
     })
+}
+
+fn screen_grown(bytes: &[u8], info: &GifInfo) -> bool {
+    let field = |i: usize| u32::from(u16::from_le_bytes([bytes[i], bytes[i + 1]]));
+    (field(6), field(8)) != (info.width, info.height)
 }
 
 /// `bytes` without the given (sorted, disjoint) ranges.
