@@ -161,8 +161,23 @@ pub const DIFFERENCES: &[Difference] = &[
     },
     Difference {
         about: "float TIFF",
-        text: "is read as linear light and comes out as 8-bit sRGB (Sharp keeps float).",
-        tests: &["handler/tests/tiff_decode.rs::float_rgb_is_linear_light"],
+        text: "grey and RGB are read as linear light and come out as 8-bit sRGB (Sharp \
+               keeps float RGB as float, and casts float grey to 8 bits, so that 0..1 comes \
+               out black; our grey matches Sharp's reading of the same samples as float RGB).",
+        tests: &[
+            "handler/tests/tiff_decode.rs::float_rgb_is_linear_light",
+            "handler/tests/tiff_decode.rs::float_grey_is_linear_light",
+        ],
+    },
+    Difference {
+        about: "TIFF LogLuv, 2-D G3 fax",
+        text: "SGI LogL/LogLuv (photometric 32844/32845) and two-dimensional CCITT Group 3 \
+               (T4Options bit 0) are a 415 naming the encoding; Sharp decodes both through \
+               libtiff (the `fax` crate decodes 1-D G3 and G4 only).",
+        tests: &[
+            "handler/tests/tiff_decode.rs::logluv_is_refused_clearly",
+            "handler/tests/tiff_decode.rs::two_dimensional_group_3_fax_is_refused_clearly",
+        ],
     },
     Difference {
         about: "order",

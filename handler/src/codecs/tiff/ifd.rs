@@ -109,15 +109,22 @@ impl<'a> Ifd<'a> {
         self.entry(tag).is_some()
     }
 
-    /// Unsigned integer values (BYTE, SHORT, LONG, LONG8, IFD).
-    pub(super) fn uints(&self, tag: u16) -> Option<Vec<u64>> {
+    /// The tag's entry, a reader over its value bytes and its value count (one that fits
+    /// in memory).
+    fn entry_reader(&self, tag: u16) -> Option<(&Entry<'a>, Reader<'a>, u64)> {
         let e = self.entry(tag)?;
         let rd = Reader {
             bytes: e.data,
             little_endian: self.little_endian,
         };
-        let n = usize::try_from(e.count).ok()?;
-        (0..n as u64)
+        usize::try_from(e.count).ok()?;
+        Some((e, rd, e.count))
+    }
+
+    /// Unsigned integer values (BYTE, SHORT, LONG, LONG8, IFD).
+    pub(super) fn uints(&self, tag: u16) -> Option<Vec<u64>> {
+        let (e, rd, n) = self.entry_reader(tag)?;
+        (0..n)
             .map(|i| match e.kind {
                 1 | 7 => rd.u8(i).map(u64::from),
                 3 => rd.u16(i * 2).map(u64::from),
@@ -134,13 +141,8 @@ impl<'a> Ifd<'a> {
 
     /// Rational, float or integer values as `f64`.
     pub(super) fn reals(&self, tag: u16) -> Option<Vec<f64>> {
-        let e = self.entry(tag)?;
-        let rd = Reader {
-            bytes: e.data,
-            little_endian: self.little_endian,
-        };
-        let n = usize::try_from(e.count).ok()?;
-        (0..n as u64)
+        let (e, rd, n) = self.entry_reader(tag)?;
+        (0..n)
             .map(|i| match e.kind {
                 5 => {
                     let (a, b) = (rd.u32(i * 8)?, rd.u32(i * 8 + 4)?);

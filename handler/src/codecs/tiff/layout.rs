@@ -84,6 +84,12 @@ impl<'a> Layout<'a> {
             WHITE_IS_ZERO | BLACK_IS_ZERO | PALETTE => 1,
             RGB | YCBCR | CIELAB | ICCLAB => 3,
             CMYK => 4,
+            // SGI LogL / LogLuv high-dynamic-range encodings (libtiff's SGILOG codecs).
+            32844 | 32845 => {
+                return Err(unsupported(
+                    "SGI LogL/LogLuv (high-dynamic-range) TIFF encoding",
+                ))
+            }
             p => return Err(unsupported(format!("TIFF photometric interpretation {p}"))),
         };
         if samples < colour_samples {

@@ -1,8 +1,9 @@
 //! Stored samples → sRGB pixels, for every photometric interpretation libvips reads:
 //! grey (either polarity), RGB, palette, CMYK (embedded profile or the naive formula),
 //! YCbCr, CIE L*a*b* and ICC L*a*b*, with an alpha channel when there is one. Integer
-//! samples of 1–64 bits, 16/32/64-bit floats. Float RGB is linear light (scRGB, as libvips
-//! reads it) and comes out as 8-bit sRGB; 9–16-bit grey and RGB stay 16-bit.
+//! samples of 1–64 bits, 16/32/64-bit floats. Float grey and RGB are linear light (scRGB,
+//! as libvips reads float RGB) and come out as 8-bit sRGB; 9–16-bit grey and RGB stay
+//! 16-bit. Signed samples are read at face value, as libvips does (see `convert`).
 
 use image::{DynamicImage, ImageBuffer};
 
@@ -114,13 +115,16 @@ pub(super) fn convert<'a>(
     };
     let (w, h) = (layout.width, layout.height);
     let float = layout.kind == SampleKind::Float;
+    let grey = matches!(layout.photometric, WHITE_IS_ZERO | BLACK_IS_ZERO);
     let max = match layout.kind {
         SampleKind::Uint => ((1u128 << layout.bits) - 1) as f64,
-        SampleKind::Int => ((1u128 << (layout.bits - 1)) - 1) as f64,
+        // libvips takes signed samples at face value: it casts them to 8 bits (clipping
+        // at 0 and 255), except 16-bit grey, which it reads as grey16 (65535 = white).
+        SampleKind::Int if grey && layout.bits == 16 => 65535.0,
+        SampleKind::Int => 255.0,
         SampleKind::Float => 1.0,
     };
-    let unit = |v: f64| if float { v } else { (v / max).max(0.0) };
-    let grey = matches!(layout.photometric, WHITE_IS_ZERO | BLACK_IS_ZERO);
+    let unit = |v: f64| if float { v } else { (v / max).clamp(0.0, 1.0) };
     let deep =
         !float && layout.bits > 8 && layout.bits <= 16 && (grey || layout.photometric == RGB);
     let channels = if grey { 1 } else { 3 } + usize::from(layout.has_alpha());
@@ -132,6 +136,8 @@ pub(super) fn convert<'a>(
         for x in 0..w {
             let s = |i| src.get(x, y, i);
             match layout.photometric {
+                WHITE_IS_ZERO if float => out.put(srgb_encode(1.0 - s(0))),
+                BLACK_IS_ZERO if float => out.put(srgb_encode(s(0))),
                 WHITE_IS_ZERO => out.put(1.0 - unit(s(0))),
                 BLACK_IS_ZERO => out.put(unit(s(0))),
                 RGB if float => (0..3).for_each(|i| out.put(srgb_encode(s(i)))),
@@ -231,36 +237,22 @@ impl Out {
     }
 
     fn into_image(self, w: u32, h: u32, channels: usize) -> DynamicImage {
-        let short = || "pixel count matches the size";
-        match self {
-            Out::Sixteen(v) => match channels {
-                1 => DynamicImage::ImageLuma16(
-                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
-                ),
-                2 => DynamicImage::ImageLumaA16(
-                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
-                ),
-                3 => DynamicImage::ImageRgb16(
-                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
-                ),
-                _ => DynamicImage::ImageRgba16(
-                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
-                ),
-            },
-            Out::Eight(v) => match channels {
-                1 => DynamicImage::ImageLuma8(
-                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
-                ),
-                2 => DynamicImage::ImageLumaA8(
-                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
-                ),
-                3 => DynamicImage::ImageRgb8(
-                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
-                ),
-                _ => DynamicImage::ImageRgba8(
-                    ImageBuffer::from_raw(w, h, v).unwrap_or_else(|| panic!("{}", short())),
-                ),
-            },
+        fn buffer<P: image::Pixel>(
+            w: u32,
+            h: u32,
+            v: Vec<P::Subpixel>,
+        ) -> ImageBuffer<P, Vec<P::Subpixel>> {
+            ImageBuffer::from_raw(w, h, v).expect("pixel count matches the size")
+        }
+        match (self, channels) {
+            (Out::Sixteen(v), 1) => DynamicImage::ImageLuma16(buffer(w, h, v)),
+            (Out::Sixteen(v), 2) => DynamicImage::ImageLumaA16(buffer(w, h, v)),
+            (Out::Sixteen(v), 3) => DynamicImage::ImageRgb16(buffer(w, h, v)),
+            (Out::Sixteen(v), _) => DynamicImage::ImageRgba16(buffer(w, h, v)),
+            (Out::Eight(v), 1) => DynamicImage::ImageLuma8(buffer(w, h, v)),
+            (Out::Eight(v), 2) => DynamicImage::ImageLumaA8(buffer(w, h, v)),
+            (Out::Eight(v), 3) => DynamicImage::ImageRgb8(buffer(w, h, v)),
+            (Out::Eight(v), _) => DynamicImage::ImageRgba8(buffer(w, h, v)),
         }
     }
 }
