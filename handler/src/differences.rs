@@ -170,12 +170,13 @@ pub const DIFFERENCES: &[Difference] = &[
         ],
     },
     Difference {
-        about: "TIFF LogLuv, 2-D G3 fax",
-        text: "SGI LogL/LogLuv (photometric 32844/32845) and two-dimensional CCITT Group 3 \
-               (T4Options bit 0) are a 415 naming the encoding; Sharp decodes both through \
-               libtiff (the `fax` crate decodes 1-D G3 and G4 only).",
+        about: "TIFF LogL, 24-bit LogLuv, 2-D G3 fax",
+        text: "SGI LogL (photometric 32844; Sharp fails on it too), 24-bit LogLuv \
+               (compression 34677) and two-dimensional CCITT Group 3 (T4Options bit 0) are a \
+               415 naming the encoding; Sharp decodes the last two through libtiff (the `fax` \
+               crate decodes 1-D G3 and G4 only). 32-bit LogLuv decodes like Sharp's.",
         tests: &[
-            "handler/tests/tiff_decode.rs::logluv_is_refused_clearly",
+            "handler/tests/tiff_decode.rs::logl_and_24_bit_logluv_are_refused_clearly",
             "handler/tests/tiff_decode.rs::two_dimensional_group_3_fax_is_refused_clearly",
         ],
     },

@@ -231,12 +231,24 @@ fn signed_cmyk_samples() {
 }
 
 #[test]
-fn logluv_is_refused_clearly() {
-    // SGI LogLuv (libtiff's off_luv32.tif): a 415 naming the encoding (differences.rs).
-    match decode(&fixture("off_luv32.tif"), &DecodeOptions::default()) {
-        Err(image_service::error::Error::UnsupportedMediaType(msg)) => {
-            assert!(msg.contains("LogLuv"), "{msg}")
+fn logluv_32_bit() {
+    // libtiff's off_luv32.tif (SGILOG, 32-bit LogLuv): XYZ → sRGB as libvips shows it.
+    // Null model: the same pixels with the luminance read as if already sRGB-encoded.
+    check("off_luv32.tif", as_if_srgb);
+}
+
+#[test]
+fn logl_and_24_bit_logluv_are_refused_clearly() {
+    // The 24-bit form (compression 34677) and LogL (photometric 32844): a 415 naming
+    // the encoding (differences.rs).
+    let luv24 = with_tag(&fixture("off_luv32.tif"), 259, 34677);
+    let logl = with_tag(&fixture("off_luv32.tif"), 262, 32844);
+    for bytes in [luv24, logl] {
+        match decode(&bytes, &DecodeOptions::default()) {
+            Err(image_service::error::Error::UnsupportedMediaType(msg)) => {
+                assert!(msg.contains("LogLuv"), "{msg}")
+            }
+            other => panic!("expected 415, got {:?}", other.map(|_| ())),
         }
-        other => panic!("expected 415, got {:?}", other.map(|_| ())),
     }
 }

@@ -2,8 +2,9 @@
 //! are read by hand, strips/tiles go through the codec crates (weezl LZW, flate2 Deflate,
 //! `fax` CCITT G3/G4, zune-jpeg for JPEG-in-TIFF) and the photometric conversion is ours,
 //! so every interpretation libvips reads decodes (grey±alpha, RGB, palette, CMYK, YCbCr,
-//! CIE/ICC L*a*b*; 1–64-bit integer and float samples; strips or tiles; chunky or
-//! planar). Output is uncompressed (the encoder offers nothing else); 16-bit stays 16-bit.
+//! CIE/ICC L*a*b*, 32-bit LogLuv; 1–64-bit integer and float samples; strips or tiles;
+//! chunky or planar). Output is uncompressed (the encoder offers nothing else); 16-bit
+//! stays 16-bit.
 
 use std::io::Cursor;
 
@@ -16,6 +17,7 @@ use crate::error::Error;
 mod chunks;
 mod ifd;
 mod layout;
+mod logluv;
 mod pixels;
 
 /// 422: the file is not a readable TIFF.

@@ -41,6 +41,7 @@ pub(super) fn decompress(
         }
         CCITT_RLE | FAX3 | FAX4 => fax(layout, data, width, rows)?,
         JPEG => jpeg(layout, data, width, rows)?,
+        super::logluv::SGILOG => super::logluv::decode(data, width, rows, layout.little_endian)?,
         other => {
             return Err(unsupported(format!(
                 "TIFF compression {other} is not supported"

@@ -3,6 +3,7 @@
 
 use super::chunks::{self, JPEG};
 use super::ifd::{Ifd, Reader};
+use super::logluv::{LOGLUV, SGILOG};
 use super::{bad, unsupported};
 use crate::codecs::Limits;
 use crate::error::Error;
@@ -84,10 +85,12 @@ impl<'a> Layout<'a> {
             WHITE_IS_ZERO | BLACK_IS_ZERO | PALETTE => 1,
             RGB | YCBCR | CIELAB | ICCLAB => 3,
             CMYK => 4,
-            // SGI LogL / LogLuv high-dynamic-range encodings (libtiff's SGILOG codecs).
-            32844 | 32845 => {
+            // 32-bit LogLuv comes out of its codec as XYZ float triplets (logluv.rs).
+            LOGLUV if compression == SGILOG => 3,
+            // The 24-bit form needs libtiff's table of u′v′ cells; LogL is grey.
+            32844 | LOGLUV => {
                 return Err(unsupported(
-                    "SGI LogL/LogLuv (high-dynamic-range) TIFF encoding",
+                    "SGI LogL and 24-bit LogLuv (high-dynamic-range) TIFF encodings",
                 ))
             }
             p => return Err(unsupported(format!("TIFF photometric interpretation {p}"))),
@@ -97,6 +100,11 @@ impl<'a> Layout<'a> {
                 "{samples} samples for photometric {photometric}"
             )));
         }
+        let (samples, bits, kind) = if photometric == LOGLUV {
+            (3, 32, SampleKind::Float)
+        } else {
+            (samples, bits, kind)
+        };
         let planar = get(284, 1) == 2 && samples > 1;
         let tiled = ifd.has(322) || ifd.has(324);
         let (chunk_width, chunk_height, offsets, counts) = if tiled {

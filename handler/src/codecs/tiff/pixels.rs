@@ -1,7 +1,7 @@
 //! Stored samples → sRGB pixels, for every photometric interpretation libvips reads:
 //! grey (either polarity), RGB, palette, CMYK (embedded profile or the naive formula),
-//! YCbCr, CIE L*a*b* and ICC L*a*b*, with an alpha channel when there is one. Integer
-//! samples of 1–64 bits, 16/32/64-bit floats. Float grey and RGB are linear light (scRGB,
+//! YCbCr, CIE L*a*b*, ICC L*a*b* and 32-bit LogLuv, with an alpha channel when there is
+//! one. Integer samples of 1–64 bits, 16/32/64-bit floats. Float grey and RGB are linear light (scRGB,
 //! as libvips reads float RGB) and come out as 8-bit sRGB; 9–16-bit grey and RGB stay
 //! 16-bit. Signed samples are read at face value, as libvips does (see `convert`).
 
@@ -11,7 +11,13 @@ use super::bad;
 use super::layout::{
     Layout, SampleKind, BLACK_IS_ZERO, CIELAB, CMYK, ICCLAB, PALETTE, RGB, WHITE_IS_ZERO, YCBCR,
 };
+use super::logluv::LOGLUV;
 use crate::codecs::color;
+
+/// libvips shows LogLuv's XYZ as if its white were equal-energy (X = Y = Z): X and Z
+/// scaled by D65's white before the sRGB matrix reproduce Sharp (0.28 levels on
+/// libtiff's off_luv32.tif, 6.4 without the scaling).
+const EQUAL_ENERGY_TO_D65: [f64; 3] = [0.950_47, 1.0, 1.088_83];
 use crate::error::Error;
 
 /// Reads one stored sample as a number (integers as their value, floats as floats).
@@ -93,11 +99,27 @@ fn lab_to_srgb(l: f64, a: f64, b: f64) -> [f64; 3] {
             3.0 * (6.0f64 / 29.0).powi(2) * (t - 4.0 / 29.0)
         }
     };
-    let (x, y, z) = (0.950_47 * inv(fx), inv(fy), 1.088_83 * inv(fz));
+    xyz_to_srgb(0.950_47 * inv(fx), inv(fy), 1.088_83 * inv(fz))
+}
+
+/// CIE XYZ (D65, Y = 1 white) → sRGB in 0..1.
+fn xyz_to_srgb(x: f64, y: f64, z: f64) -> [f64; 3] {
     let r = 3.240_454_2 * x - 1.537_138_5 * y - 0.498_531_4 * z;
     let g = -0.969_266 * x + 1.876_010_8 * y + 0.041_556 * z;
     let bl = 0.055_643_4 * x - 0.204_025_9 * y + 1.057_225_2 * z;
     [srgb_encode(r), srgb_encode(g), srgb_encode(bl)]
+}
+
+/// The sample value that means full intensity.
+fn full_scale(layout: &Layout, grey: bool) -> f64 {
+    match layout.kind {
+        SampleKind::Uint => ((1u128 << layout.bits) - 1) as f64,
+        // libvips takes signed samples at face value: it casts them to 8 bits (clipping
+        // at 0 and 255), except 16-bit grey, which it reads as grey16 (65535 = white).
+        SampleKind::Int if grey && layout.bits == 16 => 65535.0,
+        SampleKind::Int => 255.0,
+        SampleKind::Float => 1.0,
+    }
 }
 
 /// Converts the assembled planes into an image; `icc` is used up for CMYK (the result is
@@ -116,14 +138,7 @@ pub(super) fn convert<'a>(
     let (w, h) = (layout.width, layout.height);
     let float = layout.kind == SampleKind::Float;
     let grey = matches!(layout.photometric, WHITE_IS_ZERO | BLACK_IS_ZERO);
-    let max = match layout.kind {
-        SampleKind::Uint => ((1u128 << layout.bits) - 1) as f64,
-        // libvips takes signed samples at face value: it casts them to 8 bits (clipping
-        // at 0 and 255), except 16-bit grey, which it reads as grey16 (65535 = white).
-        SampleKind::Int if grey && layout.bits == 16 => 65535.0,
-        SampleKind::Int => 255.0,
-        SampleKind::Float => 1.0,
-    };
+    let max = full_scale(layout, grey);
     let unit = |v: f64| if float { v } else { (v / max).clamp(0.0, 1.0) };
     let deep =
         !float && layout.bits > 8 && layout.bits <= 16 && (grey || layout.photometric == RGB);
@@ -151,6 +166,10 @@ pub(super) fn convert<'a>(
                 YCBCR => ycbcr(layout, [s(0), s(1), s(2)])
                     .into_iter()
                     .for_each(|c| out.put(c)),
+                LOGLUV => {
+                    let [x, y, z] = [0, 1, 2].map(|i| s(i) * EQUAL_ENERGY_TO_D65[i as usize]);
+                    xyz_to_srgb(x, y, z).into_iter().for_each(|c| out.put(c));
+                }
                 CIELAB | ICCLAB => {
                     let [l, a, b] = lab(layout, [s(0), s(1), s(2)]);
                     lab_to_srgb(l, a, b).into_iter().for_each(|c| out.put(c));
