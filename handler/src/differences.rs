@@ -160,6 +160,14 @@ pub const DIFFERENCES: &[Difference] = &[
         tests: &["handler/src/codecs/avif/real_files.rs::clean_aperture_is_cropped_before_turning"],
     },
     Difference {
+        about: "monochrome AVIF",
+        text: "a limited-range file (AV1 `color_range` 0, or `nclx` saying so) is expanded to \
+               full range, as for colour and as libavif does; Sharp (libheif) passes \
+               monochrome samples through unexpanded, so its greys are flatter (7 levels on \
+               Link-U's fox).",
+        tests: &["handler/src/codecs/avif/real_files.rs::monochrome_limited_range_is_expanded"],
+    },
+    Difference {
         about: "float TIFF",
         text: "grey and RGB are read as linear light and come out as 8-bit sRGB (Sharp \
                keeps float RGB as float, and casts float grey to 8 bits, so that 0..1 comes \

@@ -3,7 +3,7 @@
 //! whole pipeline and compared by decoded pixels with Sharp's output for the same query
 //! (`tests/fixtures/avif/sharp/<name>.png`, from `tools/sharp/reference.js`). Every
 //! comparison also shows that its bound rejects the wrong answer: the other orientations,
-//! the uncropped image, one tile stretched, alpha dropped.
+//! the uncropped image, one tile stretched, alpha dropped, the range left unexpanded.
 #![cfg(feature = "avif-decode")]
 
 use std::path::PathBuf;
@@ -159,4 +159,41 @@ fn grids_are_composed() {
         let e = mean_channel_diff(&opaque, &want);
         assert!(e > BOUND, "{name}: alpha dropped also passes ({e:.2})");
     }
+}
+
+/// The BT.2020 luma of `image` (the matrix of Link-U's fox files), as grey.
+fn bt2020_luma(image: &DynamicImage) -> DynamicImage {
+    let rgb = image.to_rgb8();
+    DynamicImage::ImageLuma8(image::GrayImage::from_fn(
+        rgb.width(),
+        rgb.height(),
+        |x, y| {
+            let p = rgb.get_pixel(x, y);
+            let luma =
+                0.2627 * f64::from(p[0]) + 0.6780 * f64::from(p[1]) + 0.0593 * f64::from(p[2]);
+            image::Luma([luma.round() as u8])
+        },
+    ))
+}
+
+/// Link-U's monochrome fox says limited range in its AV1 sequence header (no `colr` box):
+/// expanded, it matches the picture it was encoded from (Link-U's `fox.png`, resized by
+/// Sharp, as luma). Sharp leaves a monochrome AVIF's range unexpanded (libheif issue 580;
+/// it expands colour ones), so its output is the wrong answer here, 7 levels off.
+#[test]
+fn monochrome_limited_range_is_expanded() {
+    let name = "fox.profile0.8bpc.yuv420.monochrome";
+    let got = ours(&format!("{name}.avif"), "w=150");
+    let source = bt2020_luma(&sharp("fox.source"));
+    assert_eq!(got.dimensions(), source.dimensions(), "{name}: size");
+    let error = mean_channel_diff(&got, &source);
+    eprintln!("{name}: mean error against the source picture {error:.2}");
+    assert!(error <= BOUND, "{name}: {error:.2} > {BOUND}");
+    let unexpanded = DynamicImage::ImageLuma8(sharp(name).to_luma8());
+    let e = mean_channel_diff(&unexpanded, &source);
+    eprintln!("{name}: Sharp's (range unexpanded) against the source picture {e:.2}");
+    assert!(
+        e > 2.0 * BOUND,
+        "{name}: the unexpanded range also passes ({e:.2})"
+    );
 }
