@@ -11,7 +11,7 @@
 //!   optimised Huffman tables, baseline scans. `lossless` = quality 100 at 4:4:4
 //!   (true lossless JPEG exists but no browser displays it).
 //! * WebP [80]: libwebp quality directly (method 4). `lossless` = WebP lossless, pixels exact.
-//! * AVIF [50]: ravif quality (its own 1–100 → AV1 quantizer curve), rav1e speed 9 (see `avif::encode::SPEED`).
+//! * AVIF [50]: `q` mapped onto ravif's quality for Sharp's SSIM, rav1e speed 6 (see `avif::encode`).
 //!   `lossless` is not available in rav1e; it maps to quality 100 (near-lossless).
 //! * PNG: lossless truecolour without `quality`; with it, an indexed PNG of the fewest
 //!   colours (≤ 256, dithered) whose error meets it, as Sharp (libimagequant) does: see png/palette.rs.

@@ -44,4 +44,6 @@ pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error>
 }
 
 #[cfg(test)]
+mod quality_tests;
+#[cfg(test)]
 mod real_files;
