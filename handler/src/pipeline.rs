@@ -228,7 +228,9 @@ pub fn render_with(
                     first_op = false;
                     check_size(op.name(), &images, limits)?;
                 }
-                Step::FlattenForOutput => codecs::flatten_for_output(format, &mut images),
+                Step::FlattenForOutput => {
+                    codecs::flatten_for_output(format, plan.cmyk(), &mut images)
+                }
                 Step::Encode => {
                     let frames = stored.frames(std::mem::take(&mut images));
                     encoded = Some(codecs::encode(
@@ -239,6 +241,7 @@ pub fn render_with(
                             quality: plan.quality(),
                             lossless: plan.lossless(),
                             palette: stored.palette.as_deref(),
+                            cmyk: plan.cmyk(),
                         },
                     )?);
                 }

@@ -68,6 +68,7 @@ fn avif_of_size(width: u32, height: u32) -> Vec<u8> {
             quality: Some(60),
             lossless: false,
             palette: None,
+            cmyk: false,
         },
     )
     .unwrap()

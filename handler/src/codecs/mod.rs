@@ -4,7 +4,8 @@
 //! Decoding always follows the same order: sniff the magic bytes, read the header
 //! ([`probe`]), refuse anything over [`Limits`] *before* a pixel buffer exists, decode,
 //! convert to sRGB, then apply the stored orientation so callers only ever see upright
-//! sRGB pixels. Encoders never write metadata (no EXIF, GPS or ICC).
+//! sRGB pixels. Encoders never write metadata (no EXIF, GPS or ICC), except the CMYK
+//! profile that CMYK output needs to be read right.
 //!
 //! Quality mapping (`EncodeOptions::quality`, 1–100; `None` = the default in brackets):
 //! * JPEG [80]: libjpeg quality directly; 4:2:0 chroma below 90, 4:4:4 from 90; always
@@ -18,6 +19,8 @@
 //! * GIF: `quality` is ignored; one palette for all frames, close colours merged unless
 //!   `lossless`, NeuQuant when more than 256 remain; frames differenced (see gif/encode.rs).
 //! * TIFF: uncompressed; `quality` is ignored.
+//! * `cmyk` (`tc=cmyk`): JPEG and TIFF written as CMYK with the shipped profile (see
+//!   [`cmyk`]); other formats as sRGB after a CMYK round trip, as Sharp writes them.
 //!
 //! Inputs: JPEG (turbojpeg, incl. progressive/CMYK), PNG, WebP (incl. animated), GIF
 //! (animated, composited), TIFF (first page), AVIF (feature `avif-decode`, rav1d, in a
@@ -25,6 +28,7 @@
 //! refused with 415.
 
 mod avif;
+mod cmyk;
 mod color;
 mod gif;
 mod jpeg;
@@ -431,9 +435,10 @@ pub fn upright(images: &mut [DynamicImage], orientation: u8) {
 }
 
 /// Composites alpha onto white for an output format without alpha (JPEG), as a page
-/// background would show it; other formats keep their alpha.
-pub fn flatten_for_output(format: OutputFormat, images: &mut [DynamicImage]) {
-    if format != OutputFormat::Jpeg {
+/// background would show it; other formats keep their alpha. A CMYK JPEG (`cmyk`) is
+/// flattened later, in ink, as Sharp does (see [`cmyk::Inks::flattened`]).
+pub fn flatten_for_output(format: OutputFormat, cmyk: bool, images: &mut [DynamicImage]) {
+    if format != OutputFormat::Jpeg || cmyk {
         return;
     }
     for image in images.iter_mut().filter(|i| i.color().has_alpha()) {
@@ -449,6 +454,9 @@ pub struct EncodeOptions<'a> {
     pub lossless: bool,
     /// The source's palette ([`Decoded::palette`]); GIF output may reuse it.
     pub palette: Option<&'a [[u8; 3]]>,
+    /// `tc=cmyk`: JPEG and TIFF are written as CMYK with the shipped profile embedded;
+    /// other formats get the sRGB colours a CMYK round trip leaves, as Sharp writes them.
+    pub cmyk: bool,
 }
 
 /// Encodes frames (all the same size) without any metadata. Formats without animation
@@ -466,6 +474,12 @@ pub fn encode(frames: &[Frame], loop_count: u16, opts: &EncodeOptions) -> Result
         }
     }
     let name = opts.format.as_image_format().label();
+    if opts.cmyk {
+        return guard(
+            || cmyk::encode(frames, loop_count, opts),
+            || Error::Internal(format!("the {name} CMYK encoder panicked")),
+        );
+    }
     guard(
         || match opts.format {
             OutputFormat::Jpeg => jpeg::encode(&first.image, opts.quality, opts.lossless),

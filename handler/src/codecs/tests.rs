@@ -88,6 +88,7 @@ fn encode_opts(format: OutputFormat, quality: Option<u8>) -> EncodeOptions<'stat
         quality,
         lossless: false,
         palette: None,
+        cmyk: false,
     }
 }
 

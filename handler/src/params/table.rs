@@ -229,9 +229,9 @@ pub const KEYS: &[KeySpec] = &[
     key!(g, Boolean, Colour, Some("true"), parse_flag, render_flag,
         "Convert to 8-bit greyscale: true, false, 1 or 0; bare g means true."),
     key!(pc, Keyword, Colour, None, parse_colourspace, render_name,
-        "Colourspace to convert the input to before processing: srgb (alias rgb), rgb16, b-w, grey16, lab, lch, cmyk, hsv or xyz."),
+        "Colourspace to convert the input to before processing: srgb (alias rgb), rgb16, b-w or grey16 (lab, lch, cmyk, hsv and xyz are a 400)."),
     key!(tc, Keyword, Colour, None, parse_colourspace, render_name,
-        "Colourspace of the output: srgb (alias rgb), rgb16, b-w, grey16, lab, lch, cmyk, hsv or xyz."),
+        "Colourspace of the output: srgb (alias rgb), rgb16, b-w, grey16 or cmyk (CMYK JPEG/TIFF with the CMYK profile embedded; other formats sRGB after a CMYK round trip, as Sharp); lab, lch, hsv and xyz are a 400."),
     // Channel manipulation
     key!(ra, Boolean, Channels, Some("true"), parse_flag, render_flag,
         "Remove the alpha channel, if any: true, false, 1 or 0; bare ra means true."),

@@ -12,7 +12,7 @@ use std::time::Instant;
 use crate::codecs::{self, ImageFormat, OutputFormat};
 use crate::error::{codes, Error, Result};
 use crate::ops::{self, Op, OperandKey};
-use crate::params::{Format, Params, StoreKey, WatermarkName};
+use crate::params::{Colourspace, Format, Params, StoreKey, WatermarkName};
 
 pub use order::{Context, Stage, ORDER};
 
@@ -85,6 +85,7 @@ pub struct Plan {
     format: Option<OutputFormat>,
     quality: Option<u8>,
     lossless: bool,
+    cmyk: bool,
     cache_key: String,
     passthrough: bool,
 }
@@ -127,6 +128,7 @@ impl Plan {
             format: params.fm.map(output_format),
             quality: params.q,
             lossless: params.ll.unwrap_or(false),
+            cmyk: params.tc == Some(Colourspace::Cmyk),
             cache_key: effective.canonical(),
             passthrough: effective.is_empty(),
         })
@@ -213,6 +215,11 @@ impl Plan {
 
     pub fn lossless(&self) -> bool {
         self.lossless
+    }
+
+    /// `tc=cmyk`: the encoder writes CMYK (JPEG, TIFF) or a CMYK round trip (others).
+    pub fn cmyk(&self) -> bool {
+        self.cmyk
     }
 }
 

@@ -372,6 +372,7 @@ mod tests {
                 quality: None,
                 lossless: false,
                 palette: None,
+                cmyk: false,
             };
             let gif = encode_any(&frames, loop_count, &opts).unwrap();
             assert_eq!(sniff(&gif), Some(ImageFormat::Gif));

@@ -267,44 +267,125 @@ fn encode_with(
         };
         (pixels, PixelFormat::GRAY, Subsamp::Gray)
     } else {
-        let subsamp = if quality >= FULL_CHROMA_FROM_QUALITY {
-            Subsamp::None
-        } else {
-            Subsamp::Sub2x2
-        };
         let pixels = match image {
             DynamicImage::ImageRgb8(b) => Cow::Borrowed(b.as_raw().as_slice()),
             _ => Cow::Owned(to_rgb8_on_white(image).into_raw()),
         };
-        (pixels, PixelFormat::RGB, subsamp)
+        (pixels, PixelFormat::RGB, colour_subsamp(quality))
     };
-    let internal = |e: turbojpeg::Error| Error::Internal(format!("JPEG encoder: {e}"));
-    let mut compressor = Compressor::new().map_err(internal)?;
-    compressor
-        .set_quality(i32::from(quality))
-        .map_err(internal)?;
-    compressor.set_subsamp(subsamp).map_err(internal)?;
     let (width, height) = (image.width() as usize, image.height() as usize);
     let rewrite = optimize && !progressive && width * height >= REWRITE_HUFFMAN_FROM_PIXELS;
-    compressor
-        .set_optimize(optimize && !rewrite)
-        .map_err(internal)?;
-    compressor.set_progressive(progressive).map_err(internal)?;
-    let jpeg = compressor
-        .compress_to_vec(Image {
+    let jpeg = compress(
+        Image {
             pixels: &pixels[..],
             width,
             pitch: width * format.size(),
             height,
             format,
-        })
-        .map_err(internal)?;
+        },
+        Settings {
+            quality,
+            subsamp,
+            progressive,
+            optimize: optimize && !rewrite,
+        },
+    )?;
     if !rewrite {
         return Ok(jpeg);
     }
     // The rewriter handles everything this encoder writes; should it ever refuse, the
     // file with standard tables is still a correct JPEG.
     Ok(huffman::optimize_huffman(&jpeg).unwrap_or(jpeg))
+}
+
+fn colour_subsamp(quality: u8) -> Subsamp {
+    if quality >= FULL_CHROMA_FROM_QUALITY {
+        Subsamp::None
+    } else {
+        Subsamp::Sub2x2
+    }
+}
+
+struct Settings {
+    quality: u8,
+    subsamp: Subsamp,
+    progressive: bool,
+    optimize: bool,
+}
+
+fn compress(image: Image<&[u8]>, settings: Settings) -> Result<Vec<u8>, Error> {
+    let internal = |e: turbojpeg::Error| Error::Internal(format!("JPEG encoder: {e}"));
+    let mut compressor = Compressor::new().map_err(internal)?;
+    compressor
+        .set_quality(i32::from(settings.quality))
+        .map_err(internal)?;
+    compressor.set_subsamp(settings.subsamp).map_err(internal)?;
+    compressor
+        .set_optimize(settings.optimize)
+        .map_err(internal)?;
+    compressor
+        .set_progressive(settings.progressive)
+        .map_err(internal)?;
+    compressor.compress_to_vec(image).map_err(internal)
+}
+
+/// A CMYK JPEG of `ink` (4 samples a pixel, 0 = no ink), for `tc=cmyk`.
+///
+/// Written the way Photoshop and libvips write CMYK: an Adobe APP14 marker (libjpeg-turbo
+/// adds it for CMYK) and the samples inverted (255 = no ink), which is what readers that
+/// see that marker expect (libjpeg-based ones, Sharp, our decoder). libjpeg-turbo stores
+/// them as YCCK, so the chroma subsampling rule of RGB output applies. `icc` (the CMYK
+/// profile) goes in APP2 ICC_PROFILE segments right after SOI.
+pub(super) fn encode_cmyk(
+    width: u32,
+    height: u32,
+    ink: &[u8],
+    quality: Option<u8>,
+    lossless: bool,
+    icc: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let quality = if lossless {
+        100
+    } else {
+        quality.unwrap_or(DEFAULT_QUALITY)
+    };
+    let inverted: Vec<u8> = ink.iter().map(|v| 255 - v).collect();
+    let (width, height) = (width as usize, height as usize);
+    let jpeg = compress(
+        Image {
+            pixels: inverted.as_slice(),
+            width,
+            pitch: width * 4,
+            height,
+            format: PixelFormat::CMYK,
+        },
+        Settings {
+            quality,
+            subsamp: colour_subsamp(quality),
+            progressive: PROGRESSIVE,
+            optimize: true,
+        },
+    )?;
+    Ok(with_icc(&jpeg, icc))
+}
+
+/// Largest ICC payload of one APP2 segment: 65535 − length field − "ICC_PROFILE\0" − 2.
+const ICC_CHUNK: usize = 65_519;
+
+/// `jpeg` with `icc` in APP2 ICC_PROFILE segments (numbered from 1) after SOI.
+fn with_icc(jpeg: &[u8], icc: &[u8]) -> Vec<u8> {
+    let chunks: Vec<&[u8]> = icc.chunks(ICC_CHUNK).collect();
+    let mut out = Vec::with_capacity(jpeg.len() + icc.len() + 18 * chunks.len());
+    out.extend_from_slice(&jpeg[..2]);
+    for (i, chunk) in chunks.iter().enumerate() {
+        out.extend_from_slice(&[0xFF, 0xE2]);
+        out.extend_from_slice(&((chunk.len() + 16) as u16).to_be_bytes());
+        out.extend_from_slice(b"ICC_PROFILE\0");
+        out.extend_from_slice(&[(i + 1) as u8, chunks.len() as u8]);
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&jpeg[2..]);
+    out
 }
 
 #[cfg(test)]
@@ -452,10 +533,48 @@ mod tests {
         let decoded = decode(&jpeg, &DecodeOptions::default()).unwrap();
         let rgb = decoded.frames[0].image.to_rgb8();
         let p = rgb.get_pixel(10, 8);
+        // A press red through the shipped profile (read inverted it would be cyan-black).
         assert!(
-            p[0] > 230 && p[1] < 30 && p[2] < 30,
+            p[0] > 200 && p[1] < 90 && p[2] < 90,
             "expected red, got {p:?}"
         );
+    }
+
+    #[test]
+    fn cmyk_output_is_inverted_adobe_cmyk_with_its_profile() {
+        // A flat press red: C=0 M=Y=90% K=0.
+        let (w, h) = (24u32, 16u32);
+        let ink: Vec<u8> = (0..w * h).flat_map(|_| [0u8, 230, 230, 0]).collect();
+        let icc = crate::codecs::cmyk::PROFILE;
+        let jpeg = encode_cmyk(w, h, &ink, Some(95), false, icc).unwrap();
+        let header = scan_markers(&jpeg).unwrap();
+        assert!(header.adobe, "Adobe APP14 marker");
+        assert_eq!(header.icc_profile.as_deref(), Some(icc));
+        // Stored inverted: no ink is 255.
+        let mut d = Decompressor::new().unwrap();
+        let raw = d.read_header(&jpeg).unwrap();
+        assert_eq!((raw.width, raw.height), (24, 16));
+        let mut stored = vec![0u8; 24 * 16 * 4];
+        d.decompress(
+            &jpeg,
+            Image {
+                pixels: stored.as_mut_slice(),
+                width: 24,
+                pitch: 96,
+                height: 16,
+                format: PixelFormat::CMYK,
+            },
+        )
+        .unwrap();
+        assert!(
+            stored[0] > 250 && stored[1] < 40 && stored[3] > 250,
+            "{:?}",
+            &stored[..4]
+        );
+        // Our decoder reads it back through the profile: a press red.
+        let decoded = decode(&jpeg, &DecodeOptions::default()).unwrap();
+        let p = *decoded.frames[0].image.to_rgb8().get_pixel(5, 5);
+        assert!(p[0] > 200 && p[1] < 90 && p[2] < 90, "{p:?}");
     }
 
     #[test]

@@ -11,10 +11,22 @@
 //!   as in Sharp, whose output colourspace defaults to sRGB, the result is written as
 //!   8-bit sRGB unless `tc` says otherwise.
 //!
-//! Refused with a 400 before any pixel work ([`validate`]): `lab`, `lch`, `cmyk`,
-//! `hsv` and `xyz`. Our encoders write only RGB and grey, and Sharp itself writes
-//! those as sRGB PNGs (its PNG for `tc=lab` is the sRGB image), so accepting them
-//! would silently do nothing. (`cmyk` could come back for JPEG/TIFF output later.)
+//! `tc=cmyk` is Sharp's `toColourspace('cmyk')`. This op makes the image 8-bit sRGB
+//! (alpha kept); the encoder does the rest (`codecs::cmyk`, told by the plan): `fm=jpeg`
+//! and `fm=tiff` are written as CMYK (4 inks, 8 bits, the shipped CC0 CMYK profile
+//! embedded; JPEG with the Adobe marker and inverted samples as Photoshop and libvips
+//! write it). Sharp 0.35.5 writes PNG, WebP, AVIF and GIF for `tc=cmyk` as sRGB whose
+//! colours went through CMYK and back (9.7 levels from the plain output on a saturated
+//! photo), so we write those as sRGB after the same round trip. Alpha as in Sharp: a CMYK
+//! TIFF keeps it as an unassociated extra sample; a CMYK JPEG is flattened onto bare
+//! paper in ink (ink × alpha).
+//!
+//! Refused with a 400 before any pixel work ([`validate`]): `lab`, `lch`, `hsv` and
+//! `xyz` for both, and `pc=cmyk`. Our encoders write only RGB, grey and (above) CMYK,
+//! and Sharp itself writes the others as sRGB PNGs (its PNG for `tc=lab` is the sRGB
+//! image), so accepting them would silently do nothing. `pc=cmyk` would run every
+//! operation on ink values (Sharp's `negate` then inverts inks, not colours), which our
+//! images cannot hold: operations run on RGB or grey; `tc=cmyk` writes CMYK.
 
 use crate::error::{Error, Result};
 use crate::ops::pixel::bands::Bands;
@@ -22,23 +34,31 @@ use crate::ops::pixel::srgb;
 use crate::params::{Colourspace, Params};
 use image::DynamicImage;
 
-/// The `expected` text of the 400 for an unsupported colourspace.
-pub const SUPPORTED: &str = "one of srgb, rgb16, b-w, grey16 (rgb is an alias of srgb; lab, \
-     lch, cmyk, hsv and xyz are not supported: images are processed and written as RGB or grey)";
+/// The `expected` text of the 400 for an unsupported `tc`.
+pub const SUPPORTED: &str = "one of srgb, rgb16, b-w, grey16, cmyk (rgb is an alias of srgb; \
+     lab, lch, hsv and xyz are not supported: images are written as RGB, grey or CMYK)";
 
-/// True for the colourspaces the pipeline implements.
-pub fn is_supported(cs: Colourspace) -> bool {
-    matches!(
-        cs,
-        Colourspace::Srgb | Colourspace::Rgb16 | Colourspace::BW | Colourspace::Grey16
-    )
+/// The `expected` text of the 400 for an unsupported `pc`.
+pub const SUPPORTED_PIPELINE: &str = "one of srgb, rgb16, b-w, grey16 (rgb is an alias of \
+     srgb; lab, lch, cmyk, hsv and xyz are not supported: operations run on RGB or grey; \
+     use tc=cmyk for CMYK output)";
+
+/// True for the colourspaces `key` (`pc` or `tc`) can be.
+pub fn is_supported(key: &str, cs: Colourspace) -> bool {
+    match cs {
+        Colourspace::Srgb | Colourspace::Rgb16 | Colourspace::BW | Colourspace::Grey16 => true,
+        Colourspace::Cmyk => key == "tc",
+        _ => false,
+    }
 }
 
 fn check(key: &'static str, cs: Colourspace) -> Result<()> {
-    if is_supported(cs) {
+    if is_supported(key, cs) {
         Ok(())
-    } else {
+    } else if key == "tc" {
         Err(Error::invalid_parameter(key, cs.name(), SUPPORTED))
+    } else {
+        Err(Error::invalid_parameter(key, cs.name(), SUPPORTED_PIPELINE))
     }
 }
 
@@ -67,6 +87,7 @@ impl ToColourspace {
             Colourspace::BW => (true, false),
             Colourspace::Grey16 => (true, true),
             Colourspace::Rgb16 => (false, true),
+            // CMYK: 8-bit sRGB here; the encoder separates it (`codecs::cmyk`).
             _ => (false, false),
         };
         for img in images.iter_mut() {
@@ -221,29 +242,53 @@ mod tests {
                 pc: Some(cs),
                 ..Params::default()
             };
-            if is_supported(cs) {
-                assert!(validate(&p).is_ok() && validate(&q).is_ok());
-                continue;
-            }
-            for (params, key) in [(p, "'tc'"), (q, "'pc'")] {
+            for (params, key) in [(p, "tc"), (q, "pc")] {
+                if is_supported(key, cs) {
+                    assert!(validate(&params).is_ok());
+                    continue;
+                }
                 let err = validate(&params).unwrap_err();
                 assert_eq!(err.status(), axum::http::StatusCode::BAD_REQUEST);
                 let m = err.to_string();
-                assert!(m.contains(key) && m.contains(cs.name()), "{m}");
+                assert!(
+                    m.contains(&format!("'{key}'")) && m.contains(cs.name()),
+                    "{m}"
+                );
                 assert!(m.contains("one of srgb, rgb16, b-w, grey16"), "{m}");
+                let mut imgs = [DynamicImage::new_rgb8(1, 1)];
+                let op = ToColourspace {
+                    key,
+                    colourspace: cs,
+                };
+                assert!(op.apply(&mut imgs).is_err(), "the op refuses too");
             }
-            let mut imgs = [DynamicImage::new_rgb8(1, 1)];
-            let op = ToColourspace {
-                key: "tc",
-                colourspace: cs,
-            };
-            assert!(op.apply(&mut imgs).is_err(), "the op refuses too");
         }
     }
 
     #[test]
+    fn cmyk_is_output_only_and_names_tc_as_the_way() {
+        let tc = Params {
+            tc: Some(Colourspace::Cmyk),
+            ..Params::default()
+        };
+        assert!(validate(&tc).is_ok());
+        let pc = Params {
+            pc: Some(Colourspace::Cmyk),
+            ..Params::default()
+        };
+        let m = validate(&pc).unwrap_err().to_string();
+        assert!(m.contains("'pc'") && m.contains("use tc=cmyk"), "{m}");
+        // The op leaves 8-bit sRGB for the encoder, alpha kept.
+        let out = to(Colourspace::Cmyk, fixture("colour-photo-alpha.png"));
+        assert_eq!(out.color(), ColorType::Rgba8);
+    }
+
+    #[test]
     fn every_variant_to_every_supported_space() {
-        for &cs in Colourspace::ALL.iter().filter(|cs| is_supported(**cs)) {
+        for &cs in Colourspace::ALL
+            .iter()
+            .filter(|cs| is_supported("tc", **cs))
+        {
             for img in all_variants(3, 2) {
                 let out = to(cs, img.clone());
                 assert_eq!(out.dimensions(), (3, 2));
