@@ -40,11 +40,22 @@ pub const DIFFERENCES: &[Difference] = &[
     },
     Difference {
         about: "`pc`, `tc`",
-        text: "`srgb`, `rgb16`, `b-w` and `grey16` work; `lab`, `lch`, `cmyk`, `hsv` and \
-               `xyz` are a 400 (Sharp writes them as plain sRGB PNGs, so accepting them \
-               would do nothing).",
+        text: "`srgb`, `rgb16`, `b-w` and `grey16` work, and `tc=cmyk`; `lab`, `lch`, \
+               `hsv` and `xyz` are a 400 (Sharp writes them as plain sRGB PNGs, so accepting \
+               them would do nothing), and so is `pc=cmyk` (operations run on RGB or grey, \
+               not on inks as in Sharp). `tc=cmyk` JPEG/TIFF are separated through a CC0 \
+               SWOP-like profile and carry it (Sharp: libvips' own profile, not embedded); \
+               read back they are closer to the input than Sharp's. CMYK inputs without a \
+               profile are read through that profile (Sharp: libvips' own), 4–8 levels \
+               from Sharp.",
         tests: &[
             "handler/src/ops/colour/colourspace.rs::unsupported_values_are_a_400_naming_the_working_ones",
+            "handler/src/ops/colour/colourspace.rs::cmyk_is_output_only_and_names_tc_as_the_way",
+            "handler/tests/icc.rs::cmyk_jpeg_output_reads_back_as_the_photo",
+            "handler/tests/icc.rs::cmyk_tiff_output_reads_back_as_the_photo",
+            "handler/tests/icc.rs::cmyk_png_output_is_the_round_trip_like_sharps",
+            "handler/tests/icc.rs::cmyk_jpeg_without_a_profile_reads_like_sharp",
+            "handler/tests/icc.rs::cmyk_tiff_without_a_profile_reads_like_sharp",
         ],
     },
     Difference {
