@@ -133,6 +133,32 @@ async fn transformed_get_resizes_and_converts() {
 }
 
 #[tokio::test]
+async fn dpr_multiplies_the_size_and_is_its_own_variant() {
+    let f = seeded().await;
+    let at_2x = f.get("/cat.jpg?w=100&dpr=2").await;
+    assert_eq!(at_2x.status, 200);
+    assert_eq!(dims(&decode(&at_2x.body)), (200, 145)); // 650x470 → 200 wide
+    let at_1_5x = f.get("/cat.jpg?w=100&h=50&f=fill&dpr=1.5").await;
+    assert_eq!(dims(&decode(&at_1_5x.body)), (150, 75));
+    // The variant differs from the 1x one, and dpr=2.0 is the same variant as dpr=2.
+    let at_1x = f.get("/cat.jpg?w=100").await;
+    assert_ne!(at_2x.header("etag"), at_1x.header("etag"));
+    let spelled = f.get("/cat.jpg?w=100&dpr=2.0").await;
+    assert_eq!(at_2x.header("etag"), spelled.header("etag"));
+    // Still never enlarged: 400 × 2 asks for more than the original's 650.
+    let r = f.get("/cat.jpg?w=400&dpr=2").await;
+    assert_eq!(decode(&r.body).width(), 650);
+    // A wrong ratio is a 400 naming dpr.
+    let r = f.get("/cat.jpg?w=100&dpr=1.25").await;
+    assert_eq!(r.status, 400);
+    assert!(String::from_utf8_lossy(&r.body).contains("dpr"));
+}
+
+fn dims(img: &image::DynamicImage) -> (u32, u32) {
+    (img.width(), img.height())
+}
+
+#[tokio::test]
 async fn transformed_get_is_order_independent_and_revalidates() {
     let f = seeded().await;
     let a = f.get("/cat.jpg?w=120&q=60&fm=png").await;

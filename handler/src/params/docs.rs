@@ -18,6 +18,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "ex",
         r#"ex={"top":10,"bottom":10,"left":20,"right":20}&bg=white"#,
     ),
+    ("dpr", "w=300&dpr=2"),
     (
         "cb",
         r#"cb={"left":100,"top":50,"width":400,"height":300}&w=200"#,

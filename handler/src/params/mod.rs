@@ -42,8 +42,8 @@ pub use keywords::{
 };
 pub use names::{StoreKey, WatermarkName, MAX_STORE_KEY_BYTES, MAX_WATERMARK_NAME_CHARS};
 pub use scalars::{
-    DEFAULT_ALPHA, DEFAULT_MEDIAN_SIZE, DEFAULT_THRESHOLD, DEFAULT_TRIM_THRESHOLD, MAX_BLUR_SIGMA,
-    MAX_DIMENSION, MAX_MEDIAN_SIZE, MIN_BLUR_SIGMA,
+    Dpr, DEFAULT_ALPHA, DEFAULT_MEDIAN_SIZE, DEFAULT_THRESHOLD, DEFAULT_TRIM_THRESHOLD,
+    MAX_BLUR_SIGMA, MAX_DIMENSION, MAX_MEDIAN_SIZE, MIN_BLUR_SIGMA,
 };
 pub use shapes::{
     BooleanOp, Clahe, Convolve, Extend, Gamma, Linear, Modulate, Negate, Recomb, Region, Sharpen,
@@ -92,6 +92,8 @@ pub struct Params {
     pub bg: Option<Rgba>,
     pub k: Option<Kernel>,
     pub ex: Option<Extend>,
+    /// Device pixel ratio: scales `w`, `h` and `ex` when the plan is built.
+    pub dpr: Option<Dpr>,
     pub cb: Option<Region>,
     pub ca: Option<Region>,
     /// Trim threshold 0-255.

@@ -400,6 +400,11 @@ fn plain_value(key: &str) -> BoxedStrategy<String> {
         "bg" | "afbg" | "fl" | "t" => colour(),
         "k" => keyword(KERNELS),
         "ex" => extend(),
+        "dpr" => prop_oneof![
+            (1u8..=4).prop_map(|n| n.to_string()),
+            (10u8..=40).prop_map(|t| format!("{}.{}", t / 10, t % 10)),
+        ]
+        .boxed(),
         "cb" | "ca" => region(),
         "tr" | "th" => prop_oneof![Just(String::new()), integer_in(0, 255)].boxed(),
         "r" => any::<i64>().prop_map(|n| n.to_string()).boxed(),

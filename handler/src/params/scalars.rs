@@ -20,6 +20,51 @@ pub const DEFAULT_THRESHOLD: u8 = 128;
 /// Bare `ea`: an opaque alpha channel.
 pub const DEFAULT_ALPHA: f64 = 1.0;
 
+/// A device pixel ratio 1.0–4.0 in tenths, so the canonical form is exact (`dpr=1.50`
+/// and `dpr=1.5` are one cache entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dpr(u8);
+
+impl Dpr {
+    const EXPECTED: &'static str =
+        "a device pixel ratio 1-4 with at most one decimal (e.g. 2 or 1.5)";
+
+    /// `side` × the ratio, rounded half up, at most [`MAX_DIMENSION`].
+    pub fn scale(self, side: u32) -> u32 {
+        let tenths = u64::from(side) * u64::from(self.0);
+        ((tenths + 5) / 10).min(u64::from(MAX_DIMENSION)) as u32
+    }
+}
+
+pub(crate) fn parse_dpr(raw: RawValue) -> Result<Dpr, Error> {
+    let text = raw.text();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    if fraction.is_empty() {
+        return Err(raw.invalid(Dpr::EXPECTED));
+    }
+    let digits = |s: &str, max_len: usize| {
+        !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    // One decimal, or trailing zeros after it (`1.50`): more precision is refused, not rounded.
+    let fraction = fraction.trim_end_matches('0');
+    if !digits(whole, 1) || !(fraction.is_empty() || digits(fraction, 1)) {
+        return Err(raw.invalid(Dpr::EXPECTED));
+    }
+    let tenths = whole.parse::<u8>().unwrap_or(0) * 10 + fraction.parse::<u8>().unwrap_or(0);
+    if (10..=40).contains(&tenths) {
+        Ok(Dpr(tenths))
+    } else {
+        Err(raw.invalid(Dpr::EXPECTED))
+    }
+}
+
+pub(crate) fn render_dpr(dpr: &Dpr) -> String {
+    match dpr.0 % 10 {
+        0 => (dpr.0 / 10).to_string(),
+        tenth => format!("{}.{tenth}", dpr.0 / 10),
+    }
+}
+
 pub(crate) fn parse_dimension(raw: RawValue) -> Result<u32, Error> {
     let n = integer_in(
         &raw,

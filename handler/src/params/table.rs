@@ -9,8 +9,8 @@ use super::keywords::{
 };
 use super::names::{parse_watermark, render_watermark};
 use super::scalars::{
-    parse_alpha, parse_blur, parse_dimension, parse_median, parse_quality, parse_rotation,
-    parse_threshold, parse_trim,
+    parse_alpha, parse_blur, parse_dimension, parse_dpr, parse_median, parse_quality,
+    parse_rotation, parse_threshold, parse_trim, render_dpr,
 };
 use super::shapes::{
     parse_affine, parse_boolean, parse_clahe, parse_convolve, parse_extend, parse_gamma,
@@ -174,6 +174,8 @@ pub const KEYS: &[KeySpec] = &[
         "Resampling kernel for resizing: nearest, linear, cubic, mitchell, lanczos2, lanczos3 (default), mks2013 or mks2021 (Magic Kernel Sharp)."),
     key!(ex, IntegerOrObject, Resizing, None, parse_extend, render_extend,
         "Extend the edges with bg: one integer 1-16384 for every side, or JSON {\"top\",\"bottom\",\"left\",\"right\"} of integers 0-16384 (missing sides are 0, at least one above 0)."),
+    key!(dpr, Number, Resizing, None, parse_dpr, render_dpr,
+        "Device pixel ratio 1-4 with at most one decimal (dpr=2, dpr=1.5): multiplies w, h and ex (rounded half up, at most 16384), so one URL pattern serves each screen density; cb and ca are in image pixels and are not scaled, and the image is still never enlarged beyond its original size."),
     key!(cb, Object, Resizing, None, parse_region, render_region,
         "Crop before resizing: JSON {\"left\",\"top\",\"width\",\"height\"}, all required, left/top 0-65535, width/height 1-16384."),
     key!(ca, Object, Resizing, None, parse_region, render_region,

@@ -417,6 +417,22 @@ const PARSE_TABLE: &[Row] = &[
     ("mo={\"saturation\":101}", Err("mo")),
     ("mo={\"lightness\":101}", Err("mo")),
     ("mo={\"gamma\":1}", Err("mo")),
+    // dpr: one decimal at most, 1-4, canonical without trailing zeros
+    ("dpr=2", Ok("dpr=2")),
+    ("dpr=2.0", Ok("dpr=2")),
+    ("dpr=1.5", Ok("dpr=1.5")),
+    ("dpr=1.50", Ok("dpr=1.5")),
+    ("dpr=4", Ok("dpr=4")),
+    ("dpr=1", Ok("dpr=1")),
+    ("dpr=0.5", Err("dpr")),
+    ("dpr=4.1", Err("dpr")),
+    ("dpr=1.55", Err("dpr")),
+    ("dpr=10", Err("dpr")),
+    ("dpr=2x", Err("dpr")),
+    ("dpr=.5", Err("dpr")),
+    ("dpr=2.", Err("dpr")),
+    ("dpr=-2", Err("dpr")),
+    ("dpr=", Err("dpr")),
     // pc, tc
     ("pc=srgb", Ok("pc=srgb")),
     ("pc=RGB", Ok("pc=srgb")),
@@ -1024,7 +1040,8 @@ fn equivalent_spellings_share_one_canonical_form() {
 
 // ---------------------------------------------------------------- the table
 
-const BRIEF_KEYS: &str = "w h f p bg k ex cb ca tr r flip flop af afbg afi sh md bl fl gm ng nr \
+const BRIEF_KEYS: &str =
+    "w h f p bg k ex dpr cb ca tr r flip flop af afbg afi sh md bl fl gm ng nr \
      cl cv th uf bo li rc mo t g pc tc ra ea ec jc bb wm gr q fm ll";
 
 /// One valid value per key: every key must parse, render and round-trip.
@@ -1036,6 +1053,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("bg", "red"),
     ("k", "cubic"),
     ("ex", "{\"bottom\":3}"),
+    ("dpr", "1.5"),
     ("cb", "{\"left\":1,\"top\":1,\"width\":1,\"height\":1}"),
     ("ca", "{\"left\":2,\"top\":2,\"width\":2,\"height\":2}"),
     ("tr", "20"),

@@ -13,7 +13,9 @@ use crate::ops::{
     trim, unflatten, Op,
 };
 use crate::params::WatermarkName;
-use crate::params::{Colourspace, Fit, Gravity, Interpolator, Kernel, Params, Position, Rgba};
+use crate::params::{
+    Colourspace, Extend, Fit, Gravity, Interpolator, Kernel, Params, Position, Rgba,
+};
 
 /// Where a row runs, which is also the phase its time is reported under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,11 @@ const fn row(
     }
 }
 
+/// A pixel length of the request at its `dpr` (unchanged without one).
+fn density(p: &Params, side: u32) -> u32 {
+    p.dpr.map_or(side, |dpr| dpr.scale(side))
+}
+
 fn op(op: Op) -> Option<Step> {
     Some(Step::Op(op))
 }
@@ -95,13 +102,13 @@ pub static ORDER: &[Row] = &[
             region: p.cb?,
         }))
     }),
-    row("resize", &["w", "h", "f", "p", "k"], |p, _| {
+    row("resize", &["w", "h", "dpr", "f", "p", "k"], |p, _| {
         if p.w.is_none() && p.h.is_none() {
             return None;
         }
         op(Op::Resize(resize::Resize {
-            width: p.w,
-            height: p.h,
+            width: p.w.map(|w| density(p, w)),
+            height: p.h.map(|h| density(p, h)),
             fit: p.f.unwrap_or(Fit::Cover),
             position: p.p.unwrap_or(Position::Gravity(Gravity::Center)),
             background: p.bg.unwrap_or(Rgba::BLACK),
@@ -114,9 +121,16 @@ pub static ORDER: &[Row] = &[
             region: p.ca?,
         }))
     }),
+    // `dpr` scales `ex` too; the key is listed once, with the resize it mostly serves.
     row("extend", &["ex"], |p, _| {
+        let ex = p.ex?;
         op(Op::Extend(extend::ExtendEdges {
-            edges: p.ex?,
+            edges: Extend {
+                top: density(p, ex.top),
+                bottom: density(p, ex.bottom),
+                left: density(p, ex.left),
+                right: density(p, ex.right),
+            },
             background: p.bg.unwrap_or(Rgba::BLACK),
         }))
     }),

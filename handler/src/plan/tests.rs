@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::ops::{colourspace, pixel, testutil, OperandKey, Operands};
-use crate::params::{Colourspace, Gravity, Rgba, StoreKey};
+use crate::params::{Colourspace, Extend, Gravity, Rgba, StoreKey};
 use image::DynamicImage;
 
 /// The operations a query plans, without the plan's validation (some tests apply
@@ -291,6 +291,54 @@ mod never_panic {
 fn output_only_queries_plan_nothing() {
     assert!(names("q=50&fm=webp").is_empty());
     assert_eq!(names("h=10"), ["resize"]);
+}
+
+fn resize_and_extend(q: &str) -> (Option<u32>, Option<u32>, Option<Extend>) {
+    let ops = plan(&Params::parse(q).unwrap());
+    let mut out = (None, None, None);
+    for op in ops {
+        match op {
+            Op::Resize(r) => (out.0, out.1) = (r.width, r.height),
+            Op::Extend(e) => out.2 = Some(e.edges),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn dpr_multiplies_w_h_and_ex_but_not_crop_boxes() {
+    let ex = |top, bottom, left, right| {
+        Some(Extend {
+            top,
+            bottom,
+            left,
+            right,
+        })
+    };
+    assert_eq!(resize_and_extend("w=100&dpr=2"), (Some(200), None, None));
+    assert_eq!(
+        resize_and_extend("w=100&h=50&dpr=1.5"),
+        (Some(150), Some(75), None)
+    );
+    // Half up: 333 × 1.5 = 499.5.
+    assert_eq!(resize_and_extend("w=333&dpr=1.5").0, Some(500));
+    assert_eq!(
+        resize_and_extend("ex={\"top\":10,\"left\":3}&dpr=2.5"),
+        (None, None, ex(25, 0, 8, 0))
+    );
+    // At most the side limit.
+    assert_eq!(resize_and_extend("w=9000&dpr=2").0, Some(16384));
+    // No dpr, or dpr=1: the request's own pixels.
+    assert_eq!(resize_and_extend("w=100&dpr=1").0, Some(100));
+    assert_eq!(resize_and_extend("w=100").0, Some(100));
+    // dpr alone plans nothing; crop boxes stay in image pixels.
+    assert!(names("dpr=2").is_empty());
+    let crop = Params::parse("cb={\"left\":1,\"top\":2,\"width\":30,\"height\":40}&dpr=2").unwrap();
+    let Some(Op::Extract(e)) = plan(&crop).into_iter().next() else {
+        panic!("no crop planned")
+    };
+    assert_eq!((e.region.width, e.region.height), (30, 40));
 }
 
 fn planned(q: &str) -> Plan {
