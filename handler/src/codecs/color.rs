@@ -1,8 +1,8 @@
 //! Embedded ICC profiles → sRGB with moxcms (pure Rust, so it builds anywhere rustc does).
 //!
-//! Outputs carry no profile (except CMYK ones: see `cmyk`), so pixels must already be sRGB. A profile that fails to parse
-//! or to build a transform is ignored (the pixels are kept as they are): a broken profile
-//! should not cost the user their image. Grey profiles are ignored too (grey gamma ≈ sRGB).
+//! Outputs carry no profile (except CMYK ones: see `cmyk`), so pixels must already be
+//! sRGB. A profile that fails to parse or to build a transform is ignored (the pixels are
+//! kept as they are): a broken profile should not cost the user their image. Grey profiles are ignored too (grey gamma ≈ sRGB).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

@@ -240,12 +240,21 @@ pub(super) fn encode(
     quality: Option<u8>,
     lossless: bool,
 ) -> Result<Vec<u8>, Error> {
-    let quality = if lossless {
+    encode_with(
+        image,
+        effective_quality(quality, lossless),
+        PROGRESSIVE,
+        true,
+    )
+}
+
+/// `ll` means the highest quality (JPEG has no lossless mode here); no `q`, the default.
+fn effective_quality(quality: Option<u8>, lossless: bool) -> u8 {
+    if lossless {
         100
     } else {
         quality.unwrap_or(DEFAULT_QUALITY)
-    };
-    encode_with(image, quality, PROGRESSIVE, true)
+    }
 }
 
 fn encode_with(
@@ -344,11 +353,7 @@ pub(super) fn encode_cmyk(
     lossless: bool,
     icc: &[u8],
 ) -> Result<Vec<u8>, Error> {
-    let quality = if lossless {
-        100
-    } else {
-        quality.unwrap_or(DEFAULT_QUALITY)
-    };
+    let quality = effective_quality(quality, lossless);
     let inverted: Vec<u8> = ink.iter().map(|v| 255 - v).collect();
     let (width, height) = (width as usize, height as usize);
     let jpeg = compress(
