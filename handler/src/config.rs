@@ -2,10 +2,13 @@
 //! validated once at start-up with errors that name the variable.
 
 pub mod credentials;
+pub mod results;
 
 pub use credentials::SigningMode;
+pub use results::ResultCacheSetting;
 
 use crate::params::WatermarkName;
+use crate::presets::Presets;
 use credentials::{OriginSecrets, SigningKey, WriteTokens};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -81,7 +84,23 @@ pub struct Config {
     pub require_origin_secret: bool,
     /// CloudWatch namespace of the per-request EMF line; none: no metrics line.
     pub metrics_namespace: Option<String>,
+    /// Where rendered variants are kept ([`ResultCacheSetting::resolve`]).
+    pub result_cache: ResultCacheSetting,
+    /// The deployment's part of the edge key; none: requests from the edge function
+    /// (`x-image-edge-path`) are refused.
+    pub edge_salt: Option<String>,
+    /// A transform without `fm` is `fm=auto` (negotiated from `Accept`).
+    pub auto_format: bool,
+    /// A negotiated AVIF estimated to take longer is WebP; 0: no budget.
+    pub avif_budget_ms: u64,
+    /// The named parameter sets `preset` refers to.
+    pub presets: Presets,
+    /// Unsigned requests may only ask for presets (and `fm=auto`).
+    pub presets_only_unsigned: bool,
 }
+
+/// `IMAGE_SERVICE_AVIF_BUDGET_MS` when unset.
+pub const DEFAULT_AVIF_BUDGET_MS: u64 = 3_000;
 
 /// IMAGE_SERVICE_CORS_ORIGINS: which browser origins get CORS headers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -141,9 +160,10 @@ impl CorsOrigins {
 /// How long secrets read from Secrets Manager are used before they are read again.
 pub const DEFAULT_SECRETS_TTL_SECONDS: u64 = 300;
 
-/// The response limit of Lambda behind API Gateway is 6 MB of base64 body; this leaves
-/// room for the encoding and the headers.
-pub const LAMBDA_MAX_OUTPUT_BYTES: u64 = 4_500_000;
+/// The largest body on Lambda: the function streams every response, and Lambda's
+/// streamed-response limit is 200 MB (prelude and body together); this leaves 1 MB for the
+/// prelude (API Gateway reads it from the first 16 KB) and rounding.
+pub const LAMBDA_MAX_OUTPUT_BYTES: u64 = 199_000_000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -175,6 +195,12 @@ impl Default for Config {
             origin_secrets: OriginSecrets::default(),
             require_origin_secret: false,
             metrics_namespace: None,
+            result_cache: ResultCacheSetting::Auto,
+            edge_salt: None,
+            auto_format: false,
+            avif_budget_ms: DEFAULT_AVIF_BUDGET_MS,
+            presets: Presets::default(),
+            presets_only_unsigned: false,
         }
     }
 }
@@ -279,8 +305,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "IMAGE_SERVICE_MAX_OUTPUT_BYTES",
-        "4500000 on Lambda, none locally",
-        "largest response body; larger is a 413 `output-too-large`",
+        "199000000 on Lambda, none locally",
+        "largest response body; larger is a 413 `output-too-large` (Lambda streams every response; its limit is 200 MB)",
     ),
     (
         "IMAGE_SERVICE_MAX_OPERATIONS",
@@ -316,6 +342,36 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "IMAGE_SERVICE_METRICS_NAMESPACE",
         "(none)",
         "CloudWatch namespace of the per-request metrics line (embedded metric format); unset: no metrics line",
+    ),
+    (
+        "IMAGE_SERVICE_RESULT_CACHE",
+        "on (`_/cache/` of the bucket) for an S3 store, off for fs",
+        "where transformed results are kept and served from on repeat: `off`, `on` (the store's own `_/cache/`), `fs:<dir>` or `s3://<bucket>[/<prefix>]`",
+    ),
+    (
+        "IMAGE_SERVICE_EDGE_SALT",
+        "(none)",
+        "the deployment's part of the edge key (set by the CDK); without it, requests carrying `x-image-edge-path` are a 400",
+    ),
+    (
+        "IMAGE_SERVICE_AUTO_FORMAT",
+        "false",
+        "a transform without `fm` means `fm=auto` (format from `Accept`, with `Vary: Accept`); originals stay as stored",
+    ),
+    (
+        "IMAGE_SERVICE_AVIF_BUDGET_MS",
+        "3000",
+        "a negotiated (`fm=auto`) AVIF whose estimated encode time is longer is answered as WebP with `X-Image-Format-Fallback: avif-over-budget`; an explicit `fm=avif` is always AVIF; 0 = no budget",
+    ),
+    (
+        "IMAGE_SERVICE_PRESETS",
+        "(the built-in handler/presets.json)",
+        "JSON file of preset name → query string for `preset=`; each is checked at start and a bad one stops the service naming it",
+    ),
+    (
+        "IMAGE_SERVICE_PRESETS_ONLY",
+        "false",
+        "unsigned requests may only ask for `preset` (plus `fm=auto`), else 403 `presets-only`; signed requests anything (with signing off, every request is unsigned)",
     ),
 ];
 
@@ -458,6 +514,12 @@ impl Config {
             }
             c.metrics_namespace = Some(v);
         }
+        if let Some(v) = get("IMAGE_SERVICE_RESULT_CACHE") {
+            c.result_cache = ResultCacheSetting::parse(&v)?;
+        }
+        if let Some(v) = get("IMAGE_SERVICE_EDGE_SALT") {
+            c.edge_salt = results::parse_edge_salt(&v)?;
+        }
         if let Some(v) = get("IMAGE_SERVICE_LIST_REQUIRES_TOKEN") {
             c.list_requires_token = parse_bool("IMAGE_SERVICE_LIST_REQUIRES_TOKEN", &v)?;
         }
@@ -479,6 +541,7 @@ impl Config {
             let n = parse_number::<u32>("IMAGE_SERVICE_MAX_OPERATIONS", &v, 1)?;
             c.max_operations = n as usize;
         }
+        read_delivery(&mut c, &get)?;
         if let Some(v) = get("IMAGE_SERVICE_MAX_OUTPUT_DIMENSION") {
             let n = parse_number::<u32>("IMAGE_SERVICE_MAX_OUTPUT_DIMENSION", &v, 1)?;
             if n > 65_535 {
@@ -498,6 +561,24 @@ impl Config {
     pub fn route_enabled(&self, r: Route) -> bool {
         self.routes.contains(&r)
     }
+}
+
+/// The format negotiation and preset settings (issue 17).
+fn read_delivery(c: &mut Config, get: &impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    if let Some(v) = get("IMAGE_SERVICE_AUTO_FORMAT") {
+        c.auto_format = parse_bool("IMAGE_SERVICE_AUTO_FORMAT", &v)?;
+    }
+    if let Some(v) = get("IMAGE_SERVICE_AVIF_BUDGET_MS") {
+        c.avif_budget_ms = parse_number::<u64>("IMAGE_SERVICE_AVIF_BUDGET_MS", &v, 0)?;
+    }
+    if let Some(v) = get("IMAGE_SERVICE_PRESETS").filter(|v| !v.trim().is_empty()) {
+        c.presets = Presets::load(std::path::Path::new(v.trim()))
+            .map_err(|e| format!("IMAGE_SERVICE_PRESETS={v:?}: {e}"))?;
+    }
+    if let Some(v) = get("IMAGE_SERVICE_PRESETS_ONLY") {
+        c.presets_only_unsigned = parse_bool("IMAGE_SERVICE_PRESETS_ONLY", &v)?;
+    }
+    Ok(())
 }
 
 fn validate_store(store: &str) -> Result<(), String> {

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod codecs;
 pub mod config;
+pub mod edge_key;
 pub mod error;
 pub mod http;
 pub mod keys;
@@ -15,6 +16,8 @@ pub mod ops;
 pub mod params;
 pub mod pipeline;
 pub mod plan;
+pub mod presets;
+pub mod result_cache;
 pub mod samples;
 pub mod secrets;
 pub mod storage;

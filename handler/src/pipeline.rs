@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
 use crate::ops::Operands;
 use crate::params::{StoreKey, WatermarkName};
-use crate::plan::{Plan, Stage, Step};
+use crate::plan::{format, Chosen, Plan, Stage, Step, Traits};
 use image::DynamicImage;
 
 pub use crate::plan::Limits;
@@ -51,6 +51,9 @@ pub struct OperandSources {
 pub struct Rendered {
     pub bytes: Vec<u8>,
     pub mime: &'static str,
+    /// Why a negotiated format is not the client's first choice (the value of
+    /// [`FALLBACK_HEADER`](crate::plan::format::FALLBACK_HEADER)), if it is not.
+    pub fallback: Option<&'static str>,
 }
 
 fn check_size(step: &str, images: &[DynamicImage], limits: &Limits) -> Result<()> {
@@ -209,10 +212,15 @@ pub fn render_with(
         let operands = decode_operands(sources, &operand_headers, &decode_limits)?;
         Ok((stored, operands))
     })?;
-    let format = plan.output_format(stored.format);
+    let few_colours = stored.palette.is_some()
+        || (plan.format().needs_colour_count(stored.format)
+            && stored.images.first().is_some_and(format::few_colours));
     let logical = (stored.source_width, stored.source_height);
     let mut stored = stored;
     let mut images = std::mem::take(&mut stored.images);
+    // Chosen at the first encode step, when the image to encode is known.
+    let mut chosen: Option<Chosen> = None;
+    let choose = |images: &[DynamicImage]| choose_format(plan, stored.format, few_colours, images);
     let mut encoded = None;
     let mut first_op = true;
     for (stage, step) in plan.steps() {
@@ -229,9 +237,11 @@ pub fn render_with(
                     check_size(op.name(), &images, limits)?;
                 }
                 Step::FlattenForOutput => {
+                    let format = chosen.get_or_insert_with(|| choose(&images)).format;
                     codecs::flatten_for_output(format, plan.cmyk(), &mut images)
                 }
                 Step::Encode => {
+                    let format = chosen.get_or_insert_with(|| choose(&images)).format;
                     let frames = stored.frames(std::mem::take(&mut images));
                     encoded = Some(codecs::encode(
                         &frames,
@@ -250,9 +260,28 @@ pub fn render_with(
         })?;
     }
     let bytes = encoded.ok_or_else(|| Error::Internal("the plan has no encode step".into()))?;
+    let chosen = chosen.ok_or_else(|| Error::Internal("the plan chose no format".into()))?;
     Ok(Rendered {
         bytes,
-        mime: format.mime(),
+        mime: chosen.format.mime(),
+        fallback: chosen.fallback,
+    })
+}
+
+/// The plan's format for the image about to be encoded (see [`crate::plan::format`]).
+fn choose_format(
+    plan: &Plan,
+    input: codecs::ImageFormat,
+    few_colours: bool,
+    images: &[DynamicImage],
+) -> Chosen {
+    let first = images.first();
+    plan.format().resolve(&Traits {
+        input,
+        animated: images.len() > 1,
+        alpha: first.is_some_and(|i| i.color().has_alpha()),
+        few_colours,
+        pixels: first.map_or(0, |i| u64::from(i.width()) * u64::from(i.height())),
     })
 }
 

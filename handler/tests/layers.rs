@@ -17,10 +17,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("error", &[]),
     ("params", &["error"]),
     ("keys", &["error"]),
-    // Plain data; `params` only for validated value types (`WatermarkName`).
-    ("config", &["error", "params"]),
+    // Named parameter sets, parsed and expanded with `params`.
+    ("presets", &["error", "params"]),
+    // Plain data; `params` only for validated value types (`WatermarkName`), `presets`
+    // for the parsed presets file.
+    ("config", &["error", "params", "presets", "storage"]),
     ("metrics", &["error", "config", "params"]),
-    ("storage", &["error", "config", "keys"]),
+    // Store specs are plain data that config parses, so storage sits below config.
+    ("storage", &["error", "keys"]),
     ("ops", &["error", "config", "params"]),
     (
         "codecs",
@@ -56,11 +60,27 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("samples", &["error", "codecs", "storage"]),
     ("secrets", &["error", "config"]),
     ("auth", &["error", "config", "params", "secrets"]),
+    // The edge key is the signing message plus the accept class and the salt.
+    ("edge_key", &["error", "params", "auth"]),
+    // Rendered variants kept in a result store.
+    ("result_cache", &["error", "config", "storage", "edge_key"]),
     (
         "http",
         &[
-            "error", "config", "params", "keys", "metrics", "storage", "codecs", "plan",
-            "pipeline", "secrets", "auth",
+            "error",
+            "config",
+            "params",
+            "keys",
+            "metrics",
+            "storage",
+            "codecs",
+            "plan",
+            "pipeline",
+            "secrets",
+            "auth",
+            "presets",
+            "edge_key",
+            "result_cache",
         ],
     ),
     // The binaries' mains, on top of everything.
@@ -560,7 +580,7 @@ fn the_table_itself_has_no_cycle() {
                 *u == "*" || LAYERS.iter().any(|(l, _)| l == u),
                 "{m} uses {u}, which has no row"
             );
-            assert!(*u != "http" && *u != "auth" || ["http", "bin"].contains(m));
+            assert!(*u != "http" && *u != "auth" || ["http", "bin", "edge_key"].contains(m));
         }
     }
 }

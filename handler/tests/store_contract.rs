@@ -6,40 +6,14 @@
 //! which `bin/test` sets, turns the missing endpoint into a failure.
 
 use bytes::Bytes;
-use image_service::storage::s3::S3Store;
 use image_service::storage::{DynStore, StoreError};
 use image_service::Config;
 use std::sync::Arc;
 use std::time::Duration;
 use test_support::*;
 
-fn fresh_fs() -> (tempfile::TempDir, DynStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = fs_store(dir.path());
-    (dir, store)
-}
-
-async fn fresh_s3() -> Option<DynStore> {
-    let endpoint = s3_endpoint("S3 contract case")?;
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version_latest()
-        .endpoint_url(endpoint)
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .force_path_style(true)
-        .build();
-    let client = aws_sdk_s3::Client::from_conf(conf);
-    let bucket = format!("contract-{}", uuid::Uuid::new_v4().simple());
-    client
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("create bucket on the S3 server");
-    Some(Arc::new(S3Store::new(client, bucket)))
-}
+mod store_support;
+use store_support::{fresh_fs, fresh_s3};
 
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {

@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, Request, Response};
 use axum::Router;
 use http_body_util::BodyExt;
 use image_service::metrics::LineSink;
+use image_service::result_cache::ResultCache;
 use image_service::storage::fs::FsStore;
 use image_service::storage::DynStore;
 use image_service::{router, AppState, Config};
@@ -143,6 +144,8 @@ pub struct TestApp {
     /// The store's folder: the files under it are the objects.
     pub root: PathBuf,
     pub store: DynStore,
+    /// The result cache's store ([`TestApp::cached`]), under `root/_/cache`.
+    pub results: Option<DynStore>,
     pub app: Router,
     lines: Arc<Mutex<Vec<String>>>,
 }
@@ -165,11 +168,23 @@ impl TestApp {
         TestApp::exact_with(config, |s| s)
     }
 
+    /// `config` with the management routes open and a result cache in the store's own
+    /// `_/cache/` folder, as `IMAGE_SERVICE_RESULT_CACHE=on` sets it up.
+    pub fn cached(mut config: Config) -> TestApp {
+        config.open_without_tokens = true;
+        TestApp::build(config, |s| s, true)
+    }
+
     /// `config` exactly as given, the state finished by `finish` (e.g. with secrets).
     pub fn exact_with(config: Config, finish: impl FnOnce(AppState) -> AppState) -> TestApp {
+        TestApp::build(config, finish, false)
+    }
+
+    fn build(config: Config, finish: impl FnOnce(AppState) -> AppState, cached: bool) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         let store = fs_store(&root);
+        let results = cached.then(|| fs_store(&root.join("_/cache")));
         let lines = Arc::new(Mutex::new(Vec::new()));
         let kept = lines.clone();
         // Kept for the tests that read them, printed for the harness to show on failure.
@@ -177,13 +192,19 @@ impl TestApp {
             println!("{line}");
             kept.lock().unwrap().push(line.to_string());
         });
+        let cache = results
+            .clone()
+            .map(|r| Arc::new(ResultCache::new(r, "fs:<root>/_/cache")));
         let app = router(finish(
-            AppState::new(store.clone(), config).with_log_sink(sink),
+            AppState::new(store.clone(), config)
+                .with_log_sink(sink)
+                .with_result_cache(cache),
         ));
         TestApp {
             _dir: dir,
             root,
             store,
+            results,
             app,
             lines,
         }

@@ -63,3 +63,20 @@ pub fn noisy_png(w: u32, h: u32) -> Vec<u8> {
 pub fn decode(bytes: &[u8]) -> image::DynamicImage {
     image::load_from_memory(bytes).expect("response decodes as an image")
 }
+
+/// Why `body` is not a TIFF of `inner` with an `ex`-pixel margin all round (None when it
+/// is): the size, then `inner`'s pixels exact inside the margin. The large-result checks
+/// (handler/tests/large_output.rs, the integration suite) share it.
+pub fn margined_tiff_problem(body: &[u8], inner: &image::RgbImage, ex: u32) -> Option<String> {
+    let img = match image::load_from_memory_with_format(body, image::ImageFormat::Tiff) {
+        Ok(img) => img.to_rgb8(),
+        Err(e) => return Some(format!("not a decodable TIFF ({} bytes): {e}", body.len())),
+    };
+    let (w, h) = inner.dimensions();
+    if img.dimensions() != (w + 2 * ex, h + 2 * ex) {
+        let want = (w + 2 * ex, h + 2 * ex);
+        return Some(format!("{:?}, expected {want:?}", img.dimensions()));
+    }
+    let middle = image::imageops::crop_imm(&img, ex, ex, w, h).to_image();
+    (middle.as_raw() != inner.as_raw()).then(|| "the pixels differ inside the margin".into())
+}

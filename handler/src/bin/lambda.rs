@@ -1,10 +1,17 @@
 //! The Lambda entry point: the same router, served by `lambda_http` for API Gateway
 //! REST (payload v1) and HTTP API (v2) events.
 //!
+//! Every response is streamed (Runtime API response mode `streaming`): a JSON prelude with
+//! the status, headers and cookies, 8 NUL bytes, then the body as raw bytes. API Gateway's
+//! REST integration in transfer mode STREAM reads exactly that, so a body is never
+//! base64-encoded and may be up to Lambda's streamed-response limit (200 MB) instead of the
+//! 6 MB of a buffered answer. Small and large answers take this one path.
+//!
 //! Init, before the first Runtime API poll: configuration, then the secret (one
 //! `GetSecretValue` when `IMAGE_SERVICE_SECRETS_ID` is set), then the store. Any failure
 //! ends the process with a message naming what is wrong.
 
+use axum::http::{HeaderMap, HeaderValue, Response};
 use image_service::secrets::SharedSecrets;
 use image_service::{router, storage, AppState, Config};
 use std::process::ExitCode;
@@ -61,6 +68,61 @@ async fn serve() -> Result<(), lambda_http::Error> {
     }
     let store = storage::open(&config.store).await?;
     tracing::info!(store = %config.store, "image-service lambda starting");
-    let state = AppState::new(store, config).with_secrets(secrets);
-    lambda_http::run(router(state)).await
+    let results = image_service::result_cache::ResultCache::open(&config).await?;
+    let state = AppState::new(store, config)
+        .with_secrets(secrets)
+        .with_result_cache(results);
+    let app = router(state).layer(axum::middleware::map_response(
+        |mut response: Response<axum::body::Body>| async move {
+            fold_repeated_headers(response.headers_mut());
+            response
+        },
+    ));
+    lambda_http::run_with_streaming_response(app).await
+}
+
+/// The streaming prelude's `headers` is a map of one string per name (API Gateway's
+/// format; `lambda_runtime` would write a repeated header as a JSON array). So a header
+/// given more than once (e.g. two `Vary` lines) becomes one comma-separated line, which
+/// HTTP defines as the same thing. `Set-Cookie` is left alone: `lambda_http` moves it to
+/// the prelude's `cookies`.
+fn fold_repeated_headers(headers: &mut HeaderMap) {
+    let names: Vec<_> = headers.keys().cloned().collect();
+    for name in names {
+        if name == axum::http::header::SET_COOKIE {
+            continue;
+        }
+        let values: Vec<&[u8]> = headers
+            .get_all(&name)
+            .iter()
+            .map(|v| v.as_bytes())
+            .collect();
+        if values.len() < 2 {
+            continue;
+        }
+        let joined = values.join(&b", "[..]);
+        if let Ok(value) = HeaderValue::from_bytes(&joined) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_headers_become_one_line_and_cookies_stay_apart() {
+        let mut h = HeaderMap::new();
+        h.append("vary", HeaderValue::from_static("accept"));
+        h.append("vary", HeaderValue::from_static("origin"));
+        h.append("set-cookie", HeaderValue::from_static("a=1"));
+        h.append("set-cookie", HeaderValue::from_static("b=2"));
+        h.insert("etag", HeaderValue::from_static("\"x\""));
+        fold_repeated_headers(&mut h);
+        let vary: Vec<_> = h.get_all("vary").iter().collect();
+        assert_eq!(vary, [HeaderValue::from_static("accept, origin")]);
+        assert_eq!(h.get_all("set-cookie").iter().count(), 2);
+        assert_eq!(h["etag"], "\"x\"");
+    }
 }

@@ -200,7 +200,21 @@ async fn run() -> ExitCode {
         }
     };
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
-    let app = router(AppState::new(store, config.clone()).with_secrets(secrets));
+    let results = match image_service::result_cache::ResultCache::open(&config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(r) = &results {
+        tracing::info!(results = %r.spec, "result cache on");
+    }
+    let app = router(
+        AppState::new(store, config.clone())
+            .with_secrets(secrets)
+            .with_result_cache(results),
+    );
     tracing::info!(store = %config.store, "image-service listening on http://{local}");
     // A line on stdout too, so scripts can wait for it.
     println!("listening on http://{local}");

@@ -34,6 +34,8 @@ codes! {
         "the path is not a valid key (empty segment, `.`/`..`, control characters, backslash)";
     RESERVED_KEY = "reserved-key", BAD_REQUEST,
         "the path starts with the reserved `_/`";
+    INVALID_EDGE_PATH = "invalid-edge-path", BAD_REQUEST,
+        "a request with `x-image-edge-path` (set by the CloudFront function) whose path is not the edge key of that path, query and accept class, or to a deployment without `IMAGE_SERVICE_EDGE_SALT`";
     INVALID_MULTIPART = "invalid-multipart", BAD_REQUEST,
         "the upload body is not a readable `multipart/form-data` body, or a part's headers are too large";
     MISSING_DATA = "missing-data", BAD_REQUEST,
@@ -58,6 +60,8 @@ codes! {
         "signing is required and the signature is missing, malformed or wrong";
     EXPIRED = "expired", FORBIDDEN,
         "a signed URL past its `exp`";
+    PRESETS_ONLY = "presets-only", FORBIDDEN,
+        "`IMAGE_SERVICE_PRESETS_ONLY` is on and an unsigned request asks for more than `preset` (plus `fm=auto`): other parameters need a signed URL";
     ORIGIN_NOT_ALLOWED = "origin-not-allowed", FORBIDDEN,
         "a CORS preflight from an origin not in `IMAGE_SERVICE_CORS_ORIGINS`";
     FORBIDDEN_ORIGIN = "forbidden-origin", FORBIDDEN,
@@ -73,7 +77,7 @@ codes! {
     IMAGE_TOO_LARGE = "image-too-large", PAYLOAD_TOO_LARGE,
         "the original is over the byte or pixel limits (checked before decoding), or a step would exceed `IMAGE_SERVICE_MAX_OUTPUT_DIMENSION`";
     OUTPUT_TOO_LARGE = "output-too-large", PAYLOAD_TOO_LARGE,
-        "the response would exceed `IMAGE_SERVICE_MAX_OUTPUT_BYTES` (on Lambda: 6 MB of base64)";
+        "the response would exceed `IMAGE_SERVICE_MAX_OUTPUT_BYTES` (on Lambda: 199000000 bytes, under Lambda's 200 MB streamed-response limit)";
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type", UNSUPPORTED_MEDIA_TYPE,
         "an upload that is not an image, or an original in a format we cannot decode";
     UNPROCESSABLE_IMAGE = "unprocessable-image", UNPROCESSABLE_ENTITY,

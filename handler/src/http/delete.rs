@@ -20,7 +20,7 @@ struct DeleteRequest {
 pub struct Empty {}
 
 /// `DELETE /{path}` with `{"images": ["a.jpg", …]}`: removes them all, or none when
-/// any is missing.
+/// any is missing, and with a result cache their edge copies.
 pub async fn delete(
     State(state): State<AppState>,
     uri: Uri,
@@ -89,6 +89,19 @@ pub async fn delete(
         )));
     }
     store.delete_many(&keys).await?;
+    // Their edge copies too (CloudFront would keep serving them from S3); canonical
+    // results need nothing: a new upload has a new ETag, so a new key.
+    if let Some(results) = &state.results {
+        use futures::stream::{self, StreamExt, TryStreamExt};
+        stream::iter(keys.clone())
+            .map(|key| {
+                let results = results.clone();
+                async move { results.delete_edge_copies(&key).await }
+            })
+            .buffer_unordered(16)
+            .try_collect::<Vec<usize>>()
+            .await?;
+    }
     Ok(Json(Success {
         status: 200,
         code: "success",

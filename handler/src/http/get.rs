@@ -1,20 +1,24 @@
 use super::observe::{asks_for_transform, ImageWork};
-use super::{http_date, not_modified, quoted, AppState};
-use crate::auth;
+use super::{http_date, negotiate, not_modified, presets_only, quoted, AppState};
 use crate::config::Route;
-use crate::error::{Error, Result};
+use crate::edge_key::{self, EDGE_PATH_HEADER};
+use crate::error::{codes, Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
-use crate::params::{Params, WatermarkName};
+use crate::params::accept::{AcceptClass, ACCEPT_CLASS_HEADER};
+use crate::params::{Params, StoreKey, WatermarkName};
 use crate::pipeline::{self, OperandSources};
 use crate::plan::{Context, Limits, Operand, Plan};
-use crate::storage::StoreError;
+use crate::result_cache::{Outcome, ResultCache, RESULT_CACHE_HEADER};
+use crate::storage::{ObjectMeta, StoreError};
 use crate::{codecs, keys};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
 
 /// `GET /{key}` and `HEAD /{key}`: the original bytes, or with parameters the
 /// transformed image. The signature (when required), the parameters and the limits
@@ -38,20 +42,17 @@ async fn serve(
     headers: &HeaderMap,
     work: &mut ImageWork,
 ) -> Result<Response> {
-    let started = tokio::time::Instant::now();
+    let started = Instant::now();
     state.require(Route::Get, headers)?;
-    let key = keys::key_from_path(uri.path())?;
+    let target = Target::of(state, uri, headers)?;
+    let key = &target.key;
     let query = uri.query().unwrap_or("");
-    let params = Params::parse(query)?;
-    work.transformed = !params.is_empty();
     let config = &state.config;
-    let expires = auth::require_signature(
-        config,
-        &state.secrets.current(),
-        &key,
-        query,
-        !params.is_empty(),
-    )?;
+    let written = Params::parse(query)?;
+    let params = config.presets.expand(&written)?;
+    work.transformed = !params.is_empty();
+    let secrets = state.secrets.current();
+    let expires = presets_only::require_signature(config, &secrets, key, query, &written)?;
     let fresh = Freshness::new(state, expires);
     let deadline = started + config.deadline;
     let limits = Limits {
@@ -63,52 +64,245 @@ async fn serve(
     };
     let context = Context {
         enforced_watermark: config.enforced_watermark.as_ref(),
+        ..negotiate::context(config, headers)
     };
     let plan = Plan::with_context(&params, limits, &context)?;
-    let read = tokio::time::Instant::now();
-    let original = state.store.get(&key, config.max_input_bytes).await;
+    if plan.is_passthrough() {
+        return serve_original(state, key, headers, &fresh, work).await;
+    }
+    let request = VariantRequest {
+        state,
+        key,
+        headers,
+        fresh: &fresh,
+        deadline,
+        edge_object: target.edge_object,
+        negotiated: plan.is_negotiated(),
+    };
+    serve_variant(request, plan, work).await
+}
+
+/// What a GET reads: the store key, and for a request the CloudFront function rewrote
+/// to an edge object (`GET /edge/<h>/<h>?<query>` with `x-image-edge-path: /<key>`),
+/// that object's key in the result store.
+struct Target {
+    key: String,
+    edge_object: Option<String>,
+}
+
+impl Target {
+    /// The key from the path; or with `x-image-edge-path`, from that header, once the
+    /// path is checked to be exactly the edge key of (that key, the query, the accept
+    /// class, the salt). So a request can only ever write the edge object its own
+    /// parameters name, and a function and service out of step fail loudly.
+    fn of(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<Target> {
+        let Some(edge_path) = headers.get(EDGE_PATH_HEADER) else {
+            return Ok(Target {
+                key: keys::key_from_path(uri.path())?,
+                edge_object: None,
+            });
+        };
+        let refuse = |why: String| Error::bad_request(codes::INVALID_EDGE_PATH, why);
+        let salt = state.config.edge_salt.as_deref().ok_or_else(|| {
+            refuse(format!(
+                "The header {EDGE_PATH_HEADER} is only accepted when IMAGE_SERVICE_EDGE_SALT is set."
+            ))
+        })?;
+        let edge_path = edge_path
+            .to_str()
+            .map_err(|_| refuse(format!("The header {EDGE_PATH_HEADER} is not ASCII.")))?;
+        let key = keys::key_from_path(edge_path)?;
+        let pairs = crate::params::query::pairs(uri.query().unwrap_or(""));
+        let header_str = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        let class =
+            AcceptClass::from_headers(header_str(ACCEPT_CLASS_HEADER), header_str("accept"));
+        let object = edge_key::edge_object_key(&key, &pairs, class, salt);
+        if uri.path().strip_prefix('/') != Some(object.as_str()) {
+            return Err(refuse(format!(
+                "The path is not the edge key of {EDGE_PATH_HEADER} '{edge_path}' with this query and accept class '{}'.",
+                class.as_str()
+            )));
+        }
+        Ok(Target {
+            key,
+            edge_object: Some(object),
+        })
+    }
+}
+
+/// A GET without transformation: the stored bytes as they are.
+async fn serve_original(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+    fresh: &Freshness,
+    work: &mut ImageWork,
+) -> Result<Response> {
+    let read = Instant::now();
+    let original = state.store.get(key, state.config.max_input_bytes).await;
     work.phases.add(Phase::Store, read.elapsed());
     let original = original?;
     let meta = original.meta;
-
-    if plan.is_passthrough() {
-        let etag = meta.etag.clone();
-        if not_modified(headers, &etag, Some(meta.last_modified)) {
-            return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
-        }
-        check_output_size(
-            config.max_output_bytes,
-            original.bytes.len(),
-            "The original",
-        )?;
-        let mime = codecs::sniff(&original.bytes)
-            .map(|f| f.mime())
-            .unwrap_or("application/octet-stream");
-        return Ok(image_response(
-            &fresh,
-            original.bytes,
-            mime,
-            &etag,
-            meta.last_modified,
-        ));
+    let etag = meta.etag.clone();
+    if not_modified(headers, &etag, Some(meta.last_modified)) {
+        return Ok(not_modified_response(fresh, &etag, meta.last_modified));
     }
+    check_output_size(
+        state.config.max_output_bytes,
+        original.bytes.len(),
+        "The original",
+    )?;
+    let mime = codecs::sniff(&original.bytes)
+        .map(|f| f.mime())
+        .unwrap_or("application/octet-stream");
+    Ok(image_response(
+        fresh,
+        original.bytes,
+        mime,
+        &etag,
+        meta.last_modified,
+    ))
+}
 
-    let read = tokio::time::Instant::now();
-    let operands = load_operands(state, &plan).await;
+/// The parts of a transformed GET that stay fixed while it is served.
+struct VariantRequest<'a> {
+    state: &'a AppState,
+    key: &'a str,
+    headers: &'a HeaderMap,
+    fresh: &'a Freshness,
+    deadline: Instant,
+    edge_object: Option<String>,
+    /// The format comes from `Accept` (`fm=auto`): the answer varies on it.
+    negotiated: bool,
+}
+
+/// A transformed GET. The variant's ETag comes from the original's metadata (a HEAD)
+/// and the operands' versions, before any pixel work, so a revalidation and a result
+/// cache hit cost neither the original's bytes nor a decode. A miss renders, stores
+/// the result (awaited: a Lambda is frozen once it answers), and serves it.
+async fn serve_variant(
+    request: VariantRequest<'_>,
+    plan: Plan,
+    work: &mut ImageWork,
+) -> Result<Response> {
+    let VariantRequest { state, key, .. } = request;
+    let config = &state.config;
+    let read = Instant::now();
+    let versions = futures::try_join!(head_original(state, key), operand_versions(state, &plan));
     work.phases.add(Phase::Store, read.elapsed());
-    let (sources, operand_etags) = operands?;
-    // The variant's ETag is known before any pixel work, so revalidation is free. It
-    // covers the operand images and watermark files too: replacing one changes the
-    // variant. Only If-None-Match revalidates a variant; If-Modified-Since is ignored
-    // (`None`): the original's date says nothing about a changed operand, watermark
-    // file or render version, so a date match could keep stale bytes alive.
-    let etag = variant_etag(
-        &meta.etag,
-        &format!("{}\n{operand_etags}", plan.cache_key()),
-    );
-    if not_modified(headers, &etag, None) {
-        return Ok(not_modified_response(&fresh, &etag, meta.last_modified));
+    let (meta, operands) = versions?;
+    // Only If-None-Match revalidates a variant; If-Modified-Since is ignored (`None`):
+    // the original's date says nothing about a changed operand, watermark file or
+    // render version, so a date match could keep stale bytes alive.
+    let material = variant_material(&meta.etag, plan.cache_key(), &operands.etags);
+    let etag = variant_etag(&material);
+    if not_modified(request.headers, &etag, None) {
+        let response = not_modified_response(request.fresh, &etag, meta.last_modified);
+        return Ok(negotiate::mark(response, request.negotiated, None));
     }
+    // Edge copies are only written for variants the edge key tracks fully: operand
+    // images and watermark files can change under the same URL.
+    let edge_object = request
+        .edge_object
+        .clone()
+        .filter(|_| plan.operands().is_empty());
+    let results = state.results.as_deref();
+    let canonical = ResultCache::canonical_key(&material);
+    let lookup = Instant::now();
+    let cached = match results {
+        Some(cache) => {
+            let limit = config.max_output_bytes.unwrap_or(u64::MAX);
+            cache.get(&canonical, limit).await
+        }
+        None => None,
+    };
+    work.phases.add(Phase::Store, lookup.elapsed());
+    let (bytes, mime, outcome, fallback) = match cached {
+        Some(found) => {
+            // A hit says again whether it was the AVIF budget's WebP (`X-Image-Format-
+            // Fallback`), from its type and header alone.
+            let fallback = codecs::probe(&found.bytes).ok().and_then(|p| {
+                let pixels = u64::from(p.width) * u64::from(p.height);
+                let stored = plan.format();
+                stored.stored_fallback(&found.content_type, pixels, p.frames > 1)
+            });
+            (found.bytes, found.content_type, Outcome::Hit, fallback)
+        }
+        None => {
+            let rendered = render(&request, &meta, plan, operands, work).await?;
+            check_output_size(config.max_output_bytes, rendered.bytes.len(), "The result")?;
+            let outcome = if results.is_some() {
+                Outcome::Miss
+            } else {
+                Outcome::Off
+            };
+            // A replaced original (its ETag changed since the HEAD) is served, not kept.
+            let canonical = Some(canonical).filter(|_| rendered.same_original);
+            if let (Some(cache), Some(canonical)) = (results, canonical) {
+                let write = Instant::now();
+                cache
+                    .put(&canonical, rendered.bytes.clone(), rendered.mime, None)
+                    .await;
+                work.phases.add(Phase::Store, write.elapsed());
+            }
+            let fallback = rendered.fallback;
+            (rendered.bytes, rendered.mime.to_string(), outcome, fallback)
+        }
+    };
+    check_output_size(config.max_output_bytes, bytes.len(), "The result")?;
+    if let (Some(cache), Some(object)) = (results, edge_object) {
+        let write = Instant::now();
+        let shared = shared_cache_control(config.cache_max_age);
+        cache
+            .put(&object, bytes.clone(), &mime, shared.to_str().ok())
+            .await;
+        work.phases.add(Phase::Store, write.elapsed());
+    }
+    let mut response = image_response(request.fresh, bytes, &mime, &etag, meta.last_modified);
+    response.headers_mut().insert(
+        RESULT_CACHE_HEADER,
+        HeaderValue::from_static(outcome.as_str()),
+    );
+    Ok(negotiate::mark(response, request.negotiated, fallback))
+}
+
+async fn head_original(state: &AppState, key: &str) -> Result<ObjectMeta> {
+    Ok(state.store.head(key).await?)
+}
+
+/// A freshly rendered variant.
+struct Rendered {
+    bytes: Bytes,
+    mime: &'static str,
+    /// The original read had the ETag the variant's ETag was computed from.
+    same_original: bool,
+    /// Why a negotiated format is not the first choice (`X-Image-Format-Fallback`).
+    fallback: Option<&'static str>,
+}
+
+/// Reads the original and the operand images and runs the pipeline, answering on
+/// time at the deadline.
+async fn render(
+    request: &VariantRequest<'_>,
+    meta: &ObjectMeta,
+    plan: Plan,
+    operands: Operands,
+    work: &mut ImageWork,
+) -> Result<Rendered> {
+    let state = request.state;
+    let config = &state.config;
+    let read = Instant::now();
+    let loaded = futures::try_join!(
+        async { Ok::<_, Error>(state.store.get(request.key, config.max_input_bytes).await?,) },
+        load_operands(state, operands)
+    );
+    work.phases.add(Phase::Store, read.elapsed());
+    let (original, sources) = loaded?;
+    let same_original = original.meta.etag == meta.etag;
     let input = original.bytes;
     // The pipeline stops itself at the deadline between steps; the timeout answers the
     // client on time even when one step runs past it.
@@ -117,33 +311,47 @@ async fn serve(
         let rendered = pipeline::render_with(&input, &plan, &sources, &mut phases);
         (rendered, phases)
     });
-    let rendered = match tokio::time::timeout_at(deadline, task).await {
-        Err(_) => return Err(pipeline::deadline_error(config.deadline)),
+    match tokio::time::timeout_at(request.deadline, task).await {
+        Err(_) => Err(pipeline::deadline_error(config.deadline)),
         Ok(joined) => {
             let (rendered, phases) =
                 joined.map_err(|e| Error::Internal(format!("image task failed: {e}")))?;
             work.phases.merge(&phases);
-            rendered?
+            let rendered = rendered?;
+            Ok(Rendered {
+                bytes: Bytes::from(rendered.bytes),
+                mime: rendered.mime,
+                same_original,
+                fallback: rendered.fallback,
+            })
         }
-    };
-    check_output_size(config.max_output_bytes, rendered.bytes.len(), "The result")?;
-    Ok(image_response(
-        &fresh,
-        Bytes::from(rendered.bytes),
-        rendered.mime,
-        &etag,
-        meta.last_modified,
+    }
+}
+
+/// The images `bo`, `jc` and `wm` name, known by version before their bytes are read.
+#[derive(Default)]
+struct Operands {
+    /// The stored operands' ETags and a hash of each watermark file, joined: part of
+    /// the variant's ETag.
+    etags: String,
+    /// Stored operands to read: (operand, store key, the parameter that named it).
+    store: Vec<(StoreKey, String, &'static str)>,
+    /// Watermark files, read already (their hash needs the bytes).
+    watermarks: HashMap<WatermarkName, Vec<u8>>,
+}
+
+fn missing_operand(operand: &StoreKey, param: &str) -> Error {
+    Error::NotFound(format!(
+        "The operand image '{operand}' named by '{param}' does not exist."
     ))
 }
 
-/// Fetches the images `bo`, `jc` and `wm` name: store keys under the same rules and
-/// byte limit as the original (a missing one is a 404 naming it and its parameter),
-/// watermarks from the watermark folder (an unknown one is a 404 listing those there).
-/// Returns them with the operands' ETags (and a hash of each watermark file's bytes)
-/// joined, for the variant ETag.
-async fn load_operands(state: &AppState, plan: &Plan) -> Result<(OperandSources, String)> {
-    let mut sources = OperandSources::default();
-    let mut etags = String::new();
+/// The versions of the operands: a HEAD of each stored one (a missing one is a 404
+/// naming it and its parameter; same key rules as the original), and each watermark
+/// file from the watermark folder (an unknown one is a 404 listing those there). A
+/// replaced operand or watermark file changes the variant.
+async fn operand_versions(state: &AppState, plan: &Plan) -> Result<Operands> {
+    let mut out = Operands::default();
     for operand in plan.operands() {
         match operand {
             Operand::Store {
@@ -157,21 +365,13 @@ async fn load_operands(state: &AppState, plan: &Plan) -> Result<(OperandSources,
                         "the key of a stored image",
                     )
                 })?;
-                let object = match state
-                    .store
-                    .get(&store_key, state.config.max_input_bytes)
-                    .await
-                {
-                    Err(StoreError::NotFound(_)) => {
-                        return Err(Error::NotFound(format!(
-                            "The operand image '{operand}' named by '{param}' does not exist."
-                        )))
-                    }
+                let meta = match state.store.head(&store_key).await {
+                    Err(StoreError::NotFound(_)) => return Err(missing_operand(&operand, param)),
                     other => other.map_err(Error::from)?,
                 };
-                etags.push_str(&object.meta.etag);
-                etags.push('\n');
-                sources.store.insert(operand, object.bytes.to_vec());
+                out.etags.push_str(&meta.etag);
+                out.etags.push('\n');
+                out.store.push((operand, store_key, param));
             }
             Operand::Watermark(name) => {
                 let dir = &state.config.watermarks_dir;
@@ -187,12 +387,33 @@ async fn load_operands(state: &AppState, plan: &Plan) -> Result<(OperandSources,
                         return Err(Error::Internal(format!("reading watermark {name}: {e}")))
                     }
                 };
-                etags.push_str(&format!("wm:{name}:{}:{}\n", bytes.len(), fnv1a(&[&bytes])));
-                sources.watermarks.insert(name, bytes);
+                out.etags
+                    .push_str(&format!("wm:{name}:{}:{}\n", bytes.len(), fnv1a(&[&bytes])));
+                out.watermarks.insert(name, bytes);
             }
         }
     }
-    Ok((sources, etags))
+    Ok(out)
+}
+
+/// The operands' bytes, for a render.
+async fn load_operands(state: &AppState, operands: Operands) -> Result<OperandSources> {
+    let mut sources = OperandSources {
+        watermarks: operands.watermarks,
+        ..OperandSources::default()
+    };
+    for (operand, store_key, param) in operands.store {
+        let object = match state
+            .store
+            .get(&store_key, state.config.max_input_bytes)
+            .await
+        {
+            Err(StoreError::NotFound(_)) => return Err(missing_operand(&operand, param)),
+            other => other.map_err(Error::from)?,
+        };
+        sources.store.insert(operand, object.bytes.to_vec());
+    }
+    Ok(sources)
 }
 
 /// The watermark file names, sorted, for the 404 message.
@@ -214,25 +435,30 @@ async fn available_watermarks(dir: &std::path::Path) -> String {
     }
 }
 
-/// FNV-1a over the source ETag, the canonical parameters (with the operands' ETags)
-/// and [`RENDER_VERSION`](pipeline::RENDER_VERSION): stable across processes and
-/// deployments, new when the rendering changes.
-pub fn variant_etag(source_etag: &str, canonical: &str) -> String {
-    etag_with_version(source_etag, canonical, pipeline::RENDER_VERSION)
+/// What a variant's bytes depend on: the source ETag, the canonical parameters, the
+/// operands' ETags and watermark hashes, and [`RENDER_VERSION`](pipeline::RENDER_VERSION).
+/// Its FNV-1a is the variant's ETag and its SHA-256 the result cache's key.
+pub fn variant_material(source_etag: &str, cache_key: &str, operand_etags: &str) -> String {
+    material_with_version(
+        source_etag,
+        cache_key,
+        operand_etags,
+        pipeline::RENDER_VERSION,
+    )
 }
 
-fn etag_with_version(source_etag: &str, canonical: &str, version: u32) -> String {
-    let version = version.to_string();
-    format!(
-        "{:016x}",
-        fnv1a(&[
-            source_etag.as_bytes(),
-            b"\n",
-            canonical.as_bytes(),
-            b"\nrender ",
-            version.as_bytes(),
-        ])
-    )
+fn material_with_version(
+    source_etag: &str,
+    cache_key: &str,
+    operand_etags: &str,
+    version: u32,
+) -> String {
+    format!("{source_etag}\n{cache_key}\n{operand_etags}\nrender {version}")
+}
+
+/// Stable across processes and deployments, new when the material changes.
+pub fn variant_etag(material: &str) -> String {
+    format!("{:016x}", fnv1a(&[material.as_bytes()]))
 }
 
 /// 64-bit FNV-1a over the parts in order: a change detector, not a defence against
@@ -246,8 +472,8 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
     hash
 }
 
-/// A response larger than the deployment can return (Lambda: 6 MB of base64) is a
-/// clear 413 rather than a gateway error.
+/// A response larger than the deployment can return (`IMAGE_SERVICE_MAX_OUTPUT_BYTES`;
+/// Lambda streams up to 200 MB) is a clear 413 rather than a gateway error.
 fn check_output_size(limit: Option<u64>, len: usize, what: &str) -> Result<()> {
     match limit {
         Some(max) if len as u64 > max => Err(Error::OutputTooLarge(format!(
@@ -278,7 +504,13 @@ impl Freshness {
 }
 
 fn cache_control(fresh: &Freshness) -> HeaderValue {
-    HeaderValue::from_str(&format!("public, max-age={}", fresh.max_age)).expect("ASCII header")
+    shared_cache_control(fresh.max_age)
+}
+
+/// `public, max-age=<seconds>`: the edge copies carry the configured age (their key
+/// leaves out the signature, so no one request's expiry applies to them).
+fn shared_cache_control(max_age: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("public, max-age={max_age}")).expect("ASCII header")
 }
 
 fn not_modified_response(fresh: &Freshness, etag: &str, last_modified: SystemTime) -> Response {
@@ -294,14 +526,16 @@ fn not_modified_response(fresh: &Freshness, etag: &str, last_modified: SystemTim
 fn image_response(
     fresh: &Freshness,
     bytes: Bytes,
-    mime: &'static str,
+    mime: &str,
     etag: &str,
     last_modified: SystemTime,
 ) -> Response {
     let len = bytes.len();
     let mut r = Response::new(Body::from(bytes));
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    let mime = HeaderValue::from_str(mime)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CONTENT_TYPE, mime);
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::ETAG, quoted(etag));
     h.insert(header::LAST_MODIFIED, http_date(last_modified));
@@ -315,17 +549,28 @@ mod tests {
 
     #[test]
     fn variant_etag_covers_the_render_version() {
-        let now = variant_etag("abc", "w=10");
-        assert_eq!(
-            now,
-            etag_with_version("abc", "w=10", pipeline::RENDER_VERSION)
-        );
+        let now = variant_etag(&variant_material("abc", "w=10", ""));
+        let next = material_with_version("abc", "w=10", "", pipeline::RENDER_VERSION + 1);
         assert_ne!(
             now,
-            etag_with_version("abc", "w=10", pipeline::RENDER_VERSION + 1),
+            variant_etag(&next),
             "a new render version is a new ETag"
         );
-        assert_ne!(now, variant_etag("abd", "w=10"));
-        assert_ne!(now, variant_etag("abc", "w=11"));
+        assert_ne!(
+            ResultCache::canonical_key(&variant_material("abc", "w=10", "")),
+            ResultCache::canonical_key(&next),
+            "and a new result cache key"
+        );
+        assert_ne!(now, variant_etag(&variant_material("abd", "w=10", "")));
+        assert_ne!(now, variant_etag(&variant_material("abc", "w=11", "")));
+        assert_ne!(now, variant_etag(&variant_material("abc", "w=10", "e1\n")));
+        // The ETag of a variant is the one it had before the result cache existed.
+        assert_eq!(
+            now,
+            format!(
+                "{:016x}",
+                fnv1a(&[format!("abc\nw=10\n\nrender {}", pipeline::RENDER_VERSION).as_bytes()])
+            )
+        );
     }
 }

@@ -7,13 +7,16 @@ mod delete;
 mod get;
 mod health;
 mod list;
+mod negotiate;
 pub mod observe;
 pub mod origin;
+mod presets_only;
 mod upload;
 
 use crate::config::{Config, Route};
 use crate::error::{Error, Result};
 use crate::metrics::{LineSink, Observer};
+use crate::result_cache::ResultCache;
 use crate::secrets::{Secrets, SharedSecrets};
 use crate::storage::DynStore;
 use axum::extract::DefaultBodyLimit;
@@ -33,6 +36,8 @@ pub struct AppState {
     pub secrets: Arc<SharedSecrets>,
     /// Where each request's log line (and metrics line) goes.
     pub observer: Arc<Observer>,
+    /// Rendered variants kept for repeated requests; `None`: off.
+    pub results: Option<Arc<ResultCache>>,
 }
 
 impl AppState {
@@ -43,7 +48,14 @@ impl AppState {
             secrets: SharedSecrets::fixed(Secrets::from_config(&config)),
             observer: Arc::new(Observer::stdout(config.metrics_namespace.clone())),
             config: Arc::new(config),
+            results: None,
         }
+    }
+
+    /// Keeps rendered variants in `results` (see [`ResultCache::open`]).
+    pub fn with_result_cache(mut self, results: Option<Arc<ResultCache>>) -> AppState {
+        self.results = results;
+        self
     }
 
     /// Credentials from a secret ([`SharedSecrets::from_env`]).

@@ -70,8 +70,9 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("wm", "wm=image-service.png"),
     ("gr", "wm=image-service.png&gr=northeast"),
     ("q", "w=250&q=70"),
-    ("fm", "w=100&fm=webp"),
+    ("fm", "w=100&fm=auto"),
     ("ll", "fm=webp&ll"),
+    ("preset", "preset=card,retina"),
 ];
 
 /// The Markdown between the README markers: one table per group.

@@ -178,6 +178,9 @@ keyword_enum! {
         Gif => "gif",
         Tiff => "tiff" | "tif",
         Avif => "avif",
+        /// Negotiated from the request's `Accept` once the input is probed (see
+        /// `plan::format`).
+        Auto => "auto",
     }
 }
 
@@ -206,15 +209,17 @@ impl Channel {
 }
 
 impl Format {
-    /// The media type of an image in this format.
-    pub fn mime_type(self) -> &'static str {
+    /// The media type of an image in this format; `None` for `auto`, which is not one
+    /// format until the request is answered.
+    pub fn mime_type(self) -> Option<&'static str> {
         match self {
-            Format::Jpeg => "image/jpeg",
-            Format::Png => "image/png",
-            Format::Webp => "image/webp",
-            Format::Gif => "image/gif",
-            Format::Tiff => "image/tiff",
-            Format::Avif => "image/avif",
+            Format::Jpeg => Some("image/jpeg"),
+            Format::Png => Some("image/png"),
+            Format::Webp => Some("image/webp"),
+            Format::Gif => Some("image/gif"),
+            Format::Tiff => Some("image/tiff"),
+            Format::Avif => Some("image/avif"),
+            Format::Auto => None,
         }
     }
 }
@@ -368,7 +373,7 @@ pub(crate) fn parse_colourspace(raw: RawValue) -> Result<Colourspace, Error> {
 
 pub(crate) fn parse_format(raw: RawValue) -> Result<Format, Error> {
     Format::from_name(raw.text()).ok_or_else(|| {
-        raw.invalid("one of jpeg (alias jpg), png, webp, gif, tiff (alias tif) or avif")
+        raw.invalid("one of jpeg (alias jpg), png, webp, gif, tiff (alias tif), avif or auto")
     })
 }
 

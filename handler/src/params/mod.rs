@@ -17,6 +17,7 @@
 //! - Every bad value is `Error::InvalidParameter` naming the key, the raw value and
 //!   what is expected. Nothing panics, whatever the input.
 
+pub mod accept;
 mod color;
 pub mod docs;
 mod json;
@@ -40,7 +41,10 @@ pub use keywords::{
     BitwiseOperator, Channel, Colourspace, Fit, Format, Gravity, Interpolator, Kernel, Position,
     Strategy,
 };
-pub use names::{StoreKey, WatermarkName, MAX_STORE_KEY_BYTES, MAX_WATERMARK_NAME_CHARS};
+pub use names::{
+    PresetName, StoreKey, WatermarkName, MAX_PRESETS_PER_REQUEST, MAX_PRESET_NAME_CHARS,
+    MAX_STORE_KEY_BYTES, MAX_WATERMARK_NAME_CHARS,
+};
 pub use scalars::{
     Dpr, DEFAULT_ALPHA, DEFAULT_MEDIAN_SIZE, DEFAULT_THRESHOLD, DEFAULT_TRIM_THRESHOLD,
     MAX_BLUR_SIGMA, MAX_DIMENSION, MAX_MEDIAN_SIZE, MIN_BLUR_SIGMA,
@@ -146,6 +150,10 @@ pub struct Params {
     pub q: Option<u8>,
     pub fm: Option<Format>,
     pub ll: Option<bool>,
+    // Presets
+    /// Preset names in the order they apply; [`crate::presets`] replaces them by their
+    /// parameters before a plan is built.
+    pub preset: Option<Vec<PresetName>>,
 }
 
 impl Params {
@@ -222,6 +230,17 @@ impl Params {
     /// True when no known key is set (the original can be served as it is).
     pub fn is_empty(&self) -> bool {
         *self == Params::default()
+    }
+
+    /// Every key set in `top` replaces the same key here; keys `top` leaves unset stay.
+    /// Each value goes through its key's canonical text and parser, which round-trip.
+    pub fn overlay(&mut self, top: &Params) -> Result<(), Error> {
+        for spec in KEYS {
+            if let Some(value) = (spec.render)(top) {
+                (spec.apply)(self, RawValue::new(spec.name, &value))?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
-//! Names inside parameter values: keys of other stored images (`bo`, `jc`) and
-//! watermark asset names (`wm`). Neither may ever be a URL or escape its folder.
+//! Names inside parameter values: keys of other stored images (`bo`, `jc`), watermark
+//! asset names (`wm`) and preset names (`preset`). None may ever be a URL or escape its
+//! folder.
 
 use std::fmt;
 
@@ -11,6 +12,12 @@ pub const MAX_STORE_KEY_BYTES: usize = 1024;
 
 /// Longest watermark asset name.
 pub const MAX_WATERMARK_NAME_CHARS: usize = 128;
+
+/// Longest preset name.
+pub const MAX_PRESET_NAME_CHARS: usize = 64;
+
+/// Most presets one `preset` value may list.
+pub const MAX_PRESETS_PER_REQUEST: usize = 8;
 
 /// The key of an image in the service's own store, e.g. `logos/mark.png`.
 ///
@@ -106,4 +113,50 @@ pub(crate) fn parse_watermark(raw: RawValue) -> Result<WatermarkName, Error> {
 
 pub(crate) fn render_watermark(name: &WatermarkName) -> String {
     name.0.clone()
+}
+
+/// One name of `preset` (whether such a preset exists is checked against the
+/// deployment's presets when the request is expanded, see `crate::presets`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PresetName(String);
+
+impl PresetName {
+    /// 1-64 characters from `A-Z a-z 0-9 _ -`.
+    pub fn parse(text: &str) -> Option<PresetName> {
+        let valid = !text.is_empty()
+            && text.len() <= MAX_PRESET_NAME_CHARS
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+        valid.then(|| PresetName(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PresetName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `preset=a,b`: 1-8 comma-separated names, in the order they apply.
+pub(crate) fn parse_presets(raw: RawValue) -> Result<Vec<PresetName>, Error> {
+    let expected = "1-8 comma-separated preset names, each 1-64 characters from A-Z a-z 0-9 _ -";
+    let names: Option<Vec<PresetName>> = raw
+        .text()
+        .split(',')
+        .map(|n| PresetName::parse(n.trim()))
+        .collect();
+    match names {
+        Some(names) if names.len() <= MAX_PRESETS_PER_REQUEST => Ok(names),
+        _ => Err(raw.invalid(expected)),
+    }
+}
+
+pub(crate) fn render_presets(names: &[PresetName]) -> String {
+    let names: Vec<&str> = names.iter().map(PresetName::as_str).collect();
+    names.join(",")
 }

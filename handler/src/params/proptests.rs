@@ -83,7 +83,7 @@ const COLOURSPACES: &[&str] = &[
 const CHANNELS: &[&str] = &["red", "green", "blue", "alpha", "0", "1", "2", "3", "Red"];
 const OPERATORS: &[&str] = &["and", "or", "eor", "AND"];
 const FORMATS: &[&str] = &[
-    "jpeg", "jpg", "png", "webp", "gif", "tiff", "tif", "avif", "JPG",
+    "jpeg", "jpg", "png", "webp", "gif", "tiff", "tif", "avif", "JPG", "auto", "AUTO",
 ];
 const FLAGS: &[&str] = &["", "true", "false", "1", "0", "TRUE", "False"];
 
@@ -436,6 +436,9 @@ fn plain_value(key: &str) -> BoxedStrategy<String> {
         "gr" => keyword(GRAVITIES),
         "q" => integer_in(1, 100),
         "fm" => keyword(FORMATS),
+        "preset" => proptest::collection::vec("[A-Za-z0-9_-]{1,12}", 1..=8)
+            .prop_map(|names| names.join(","))
+            .boxed(),
         other => panic!("no strategy for key {other}: add one"),
     }
 }

@@ -7,7 +7,7 @@ use super::keywords::{
     parse_bitwise, parse_channel, parse_colourspace, parse_fit, parse_format, parse_gravity,
     parse_interpolator, parse_kernel, parse_position, render_name,
 };
-use super::names::{parse_watermark, render_watermark};
+use super::names::{parse_presets, parse_watermark, render_presets, render_watermark};
 use super::scalars::{
     parse_alpha, parse_blur, parse_dimension, parse_dpr, parse_median, parse_quality,
     parse_rotation, parse_threshold, parse_trim, render_dpr,
@@ -50,6 +50,8 @@ pub enum ValueKind {
     IntegerOrObject,
     /// A file name.
     Name,
+    /// Comma-separated names.
+    NameList,
 }
 
 impl ValueKind {
@@ -68,6 +70,7 @@ impl ValueKind {
             ValueKind::NumberOrArray => "number or JSON array",
             ValueKind::IntegerOrObject => "integer or JSON object",
             ValueKind::Name => "file name",
+            ValueKind::NameList => "comma-separated names",
         }
     }
 
@@ -95,6 +98,7 @@ pub enum KeyGroup {
     Channels,
     Compositing,
     Output,
+    Presets,
 }
 
 impl KeyGroup {
@@ -106,6 +110,7 @@ impl KeyGroup {
             KeyGroup::Channels => "Channel manipulation",
             KeyGroup::Compositing => "Compositing",
             KeyGroup::Output => "Output",
+            KeyGroup::Presets => "Presets",
         }
     }
 }
@@ -254,9 +259,12 @@ pub const KEYS: &[KeySpec] = &[
     key!(q, Integer, Output, None, parse_quality, render_integer,
         "Output quality, an integer 1-100; for png it asks for an indexed (palette) PNG of the fewest colours, up to 256, that meet it, as Sharp does."),
     key!(fm, Keyword, Output, None, parse_format, render_name,
-        "Output format: jpeg (alias jpg), png, webp, gif, tiff (alias tif) or avif; default the original's."),
+        "Output format: jpeg (alias jpg), png, webp, gif, tiff (alias tif), avif, or auto: the best the request's Accept takes (AVIF unless over the AVIF time budget, else WebP, else PNG for alpha, GIF and few-colour PNG inputs, JPEG for the rest; animations stay animated), with Vary: Accept; default the original's format, or auto where IMAGE_SERVICE_AUTO_FORMAT is on."),
     key!(ll, Boolean, Output, Some("true"), parse_flag, render_flag,
         "Lossless compression where the format has it (webp, avif; gif keeps exact colours when they fit): true, false, 1 or 0; default false, bare ll means true."),
+    // Presets
+    key!(preset, NameList, Presets, None, parse_presets, render_presets,
+        "Named parameter sets of the deployment (IMAGE_SERVICE_PRESETS), comma-separated, 1-8 names: they apply in order, a later preset's keys win over an earlier one's, and keys written in the query win over every preset; an unknown name is a 400 listing the available ones."),
 ];
 
 /// The query keys of a signed URL (`auth::signing`); the request log redacts them.

@@ -495,6 +495,27 @@ const PARSE_TABLE: &[Row] = &[
     ("fm=jp2", Err("fm")),
     ("fm=raw", Err("fm")),
     ("fm=bmp", Err("fm")),
+    // fm=auto: a keyword like the others, resolved by the plan
+    ("fm=auto", Ok("fm=auto")),
+    ("fm=AUTO", Ok("fm=auto")),
+    ("w=10&fm=+auto+", Ok("fm=auto&w=10")),
+    ("fm=automatic", Err("fm")),
+    ("fm", Err("fm")),
+    // preset: 1-8 names of A-Z a-z 0-9 _ -, kept in order (order matters)
+    ("preset=thumb", Ok("preset=thumb")),
+    ("preset=card,retina", Ok("preset=card,retina")),
+    ("preset=retina,card", Ok("preset=retina,card")),
+    ("preset=+a_1+,+B-2", Ok("preset=a_1,B-2")),
+    ("preset=a,b,c,d,e,f,g,h", Ok("preset=a,b,c,d,e,f,g,h")),
+    ("preset=a,b,c,d,e,f,g,h,i", Err("preset")),
+    ("preset=", Err("preset")),
+    ("preset", Err("preset")),
+    ("preset=a,,b", Err("preset")),
+    ("preset=a,", Err("preset")),
+    ("preset=../thumb", Err("preset")),
+    ("preset=thumb.json", Err("preset")),
+    ("preset=th%20umb", Err("preset")),
+    ("preset=b64:dGh1bWI", Err("preset")),
     // b64 is only for object, array and colour values
     ("w=b64:MTA", Err("w")),
     ("wm=b64:YQ", Err("wm")),
@@ -663,7 +684,7 @@ fn unsupported_formats_list_the_supported_ones() {
     for format in ["heif", "heic", "jp2", "raw", "bmp"] {
         let (_, value, expected) = rejects(&format!("fm={format}"));
         assert_eq!(value, format);
-        for supported in ["jpeg", "png", "webp", "gif", "tiff", "avif"] {
+        for supported in ["jpeg", "png", "webp", "gif", "tiff", "avif", "auto"] {
             assert!(expected.contains(supported), "{expected}");
         }
     }
@@ -764,7 +785,8 @@ fn typed_values_of_every_kind() {
     assert_eq!(p.gr, Some(Gravity::SouthEast));
     assert_eq!(p.q, Some(80));
     assert_eq!(p.fm, Some(Format::Webp));
-    assert_eq!(p.fm.map(Format::mime_type), Some("image/webp"));
+    assert_eq!(p.fm.and_then(Format::mime_type), Some("image/webp"));
+    assert_eq!(Format::Auto.mime_type(), None);
     assert_eq!(p.ll, Some(true));
     assert_eq!(
         (p.pc, p.tc),
@@ -1042,7 +1064,7 @@ fn equivalent_spellings_share_one_canonical_form() {
 
 const BRIEF_KEYS: &str =
     "w h f p bg k ex dpr cb ca tr r flip flop af afbg afi sh md bl fl gm ng nr \
-     cl cv th uf bo li rc mo t g pc tc ra ea ec jc bb wm gr q fm ll";
+     cl cv th uf bo li rc mo t g pc tc ra ea ec jc bb wm gr q fm ll preset";
 
 /// One valid value per key: every key must parse, render and round-trip.
 const SAMPLES: &[(&str, &str)] = &[
@@ -1092,7 +1114,24 @@ const SAMPLES: &[(&str, &str)] = &[
     ("q", "75"),
     ("fm", "png"),
     ("ll", "true"),
+    ("preset", "thumb,dark"),
 ];
+
+/// Overlaying puts every key `top` sets over the base and leaves the others; a key of
+/// every kind goes through (all samples at once over a different base).
+#[test]
+fn overlay_replaces_exactly_the_keys_that_are_set() {
+    let mut base = accepts("w=10&h=20&q=50&g");
+    base.overlay(&accepts("h=30&fm=auto")).unwrap();
+    assert_eq!(base.canonical(), "fm=auto&g=true&h=30&q=50&w=10");
+    base.overlay(&Params::default()).unwrap();
+    assert_eq!(base.canonical(), "fm=auto&g=true&h=30&q=50&w=10");
+    let query: Vec<String> = SAMPLES.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let all = accepts(&query.join("&"));
+    let mut onto = accepts("w=99&fm=gif&wm=other.png");
+    onto.overlay(&all).unwrap();
+    assert_eq!(onto, all);
+}
 
 #[test]
 fn table_has_exactly_the_keys_of_the_brief_in_order() {
@@ -1225,7 +1264,9 @@ fn keyword_names_parse_back_to_themselves() {
     }
     for format in Format::ALL {
         assert_eq!(Format::from_name(format.name()), Some(*format));
-        assert!(format.mime_type().starts_with("image/"));
+        let mime = format.mime_type();
+        assert_eq!(mime.is_none(), *format == Format::Auto, "{format:?}");
+        assert!(mime.is_none_or(|m| m.starts_with("image/")));
     }
     for channel in Channel::ALL {
         assert_eq!(

@@ -5,15 +5,17 @@
 //! write, and holds the steps in the one declared order ([`order::ORDER`]). The route,
 //! the operand loader and the renderer all take this value; nothing re-derives it.
 
+pub mod format;
 pub mod order;
 
 use std::time::Instant;
 
-use crate::codecs::{self, ImageFormat, OutputFormat};
+use crate::codecs;
 use crate::error::{codes, Error, Result};
 use crate::ops::{self, Op, OperandKey};
 use crate::params::{Colourspace, Format, Params, StoreKey, WatermarkName};
 
+pub use format::{Chosen, FormatChoice, Traits};
 pub use order::{Context, Stage, ORDER};
 
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +84,7 @@ pub enum Operand {
 pub struct Plan {
     steps: Vec<(Stage, Step)>,
     limits: Limits,
-    format: Option<OutputFormat>,
+    format: FormatChoice,
     quality: Option<u8>,
     lossless: bool,
     cmyk: bool,
@@ -98,6 +100,12 @@ impl Plan {
 
     /// The plan for a query; validates it against `limits` before anything is read.
     pub fn with_context(params: &Params, limits: Limits, context: &Context) -> Result<Plan> {
+        if params.preset.is_some() {
+            // Planning past them would silently drop their keys.
+            return Err(Error::Internal(
+                "presets must be expanded (presets::Presets::expand) before planning".into(),
+            ));
+        }
         ops::colourspace::validate(params)?;
         let steps: Vec<(Stage, Step)> = ORDER
             .iter()
@@ -117,19 +125,24 @@ impl Plan {
             ));
         }
         // The cache key is the canonical query with the deployment's watermark in
-        // place of the query's, so the variant ETag follows the watermark too.
+        // place of the query's and its default `fm=auto` made explicit, so the variant
+        // ETag follows both; a negotiated format adds the client's class.
         let mut effective = params.clone();
         if let Some(name) = context.enforced_watermark {
             effective.wm = Some(name.clone());
         }
+        if context.auto_format && effective.fm.is_none() && !effective.is_empty() {
+            effective.fm = Some(Format::Auto);
+        }
+        let format = FormatChoice::new(effective.fm, context.accept, context.avif_budget_ms);
         Ok(Plan {
             steps,
             limits,
-            format: params.fm.map(output_format),
+            format,
             quality: params.q,
             lossless: params.ll.unwrap_or(false),
             cmyk: params.tc == Some(Colourspace::Cmyk),
-            cache_key: effective.canonical(),
+            cache_key: effective.canonical() + &format.cache_key_suffix(),
             passthrough: effective.is_empty(),
         })
     }
@@ -156,9 +169,15 @@ impl Plan {
         self.passthrough
     }
 
-    /// The canonical query (keys sorted, values normalised): the variant's cache key.
+    /// The canonical query (keys sorted, values normalised), plus the client's class
+    /// when the format is negotiated: the variant's cache key.
     pub fn cache_key(&self) -> &str {
         &self.cache_key
+    }
+
+    /// True when the answer depends on the request's `Accept` (`fm=auto`).
+    pub fn is_negotiated(&self) -> bool {
+        self.format.is_negotiated()
     }
 
     /// The other images to load before rendering, each once, in the order of the steps.
@@ -203,10 +222,9 @@ impl Plan {
         }
     }
 
-    /// The format to write: the query's `fm`, else the input's own (see
-    /// [`codecs::default_output`]).
-    pub fn output_format(&self, input: ImageFormat) -> OutputFormat {
-        self.format.unwrap_or_else(|| codecs::default_output(input))
+    /// How the format to write is decided (see [`format`]).
+    pub fn format(&self) -> &FormatChoice {
+        &self.format
     }
 
     pub fn quality(&self) -> Option<u8> {
@@ -234,17 +252,6 @@ pub(crate) fn ops_of(params: &Params) -> Vec<Op> {
             _ => None,
         })
         .collect()
-}
-
-fn output_format(format: Format) -> OutputFormat {
-    match format {
-        Format::Jpeg => OutputFormat::Jpeg,
-        Format::Png => OutputFormat::Png,
-        Format::Webp => OutputFormat::Webp,
-        Format::Gif => OutputFormat::Gif,
-        Format::Tiff => OutputFormat::Tiff,
-        Format::Avif => OutputFormat::Avif,
-    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::ops::{
     modulate, negate, normalise, recomb, remove_alpha, resize, rotate, sharpen, threshold, tint,
     trim, unflatten, Op,
 };
+use crate::params::accept::AcceptClass;
 use crate::params::WatermarkName;
 use crate::params::{
     Colourspace, Extend, Fit, Gravity, Interpolator, Kernel, Params, Position, Rgba,
@@ -28,12 +29,32 @@ pub enum Stage {
     Encode,
 }
 
-/// What a row may read besides the query.
-#[derive(Debug, Clone, Copy, Default)]
+/// What a plan may read besides the query: the deployment's settings and what the
+/// request's headers say.
+#[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     /// The deployment's watermark for every image (`IMAGE_SERVICE_WATERMARK`); it takes
     /// the place of a query's `wm`.
     pub enforced_watermark: Option<&'a WatermarkName>,
+    /// The formats the client takes, for `fm=auto` (`x-image-accept`, else `Accept`).
+    pub accept: AcceptClass,
+    /// `IMAGE_SERVICE_AUTO_FORMAT`: a transform without `fm` means `fm=auto`.
+    pub auto_format: bool,
+    /// `IMAGE_SERVICE_AVIF_BUDGET_MS`: a negotiated AVIF estimated to take longer is
+    /// WebP; 0 = no budget.
+    pub avif_budget_ms: u64,
+}
+
+impl Default for Context<'_> {
+    /// No deployment settings, and a client that takes neither AVIF nor WebP.
+    fn default() -> Self {
+        Context {
+            enforced_watermark: None,
+            accept: AcceptClass::Other,
+            auto_format: false,
+            avif_budget_ms: 0,
+        }
+    }
 }
 
 /// One row of the order: a step's name, the query keys that ask for it (none for the
@@ -321,8 +342,8 @@ mod tests {
             }
         }
         // Keys that only modify another row's step (bg for resize/extend/rotate) need
-        // no row of their own.
-        let modifiers = ["bg"];
+        // no row of their own, nor does preset, replaced by its keys before planning.
+        let modifiers = ["bg", "preset"];
         for k in KEYS {
             assert!(
                 owners.contains_key(k.name) || modifiers.contains(&k.name),

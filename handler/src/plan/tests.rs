@@ -379,6 +379,7 @@ fn the_enforced_watermark_is_a_step_in_the_order_and_in_the_cache_key() {
     let mark = WatermarkName::parse("brand.png").unwrap();
     let context = Context {
         enforced_watermark: Some(&mark),
+        ..Context::default()
     };
     let params = Params::parse("w=10&wm=other.png&t=red").unwrap();
     let plan = Plan::with_context(&params, Limits::default(), &context).unwrap();

@@ -5,10 +5,11 @@
 //! exists, which gives `put_if_absent` the same create-only atomicity as S3's
 //! `If-None-Match: *`, and a crash never leaves a half-written image under a key.
 
-use super::{ListPage, Object, ObjectMeta, Store, StoreError, StoreResult};
+use super::{
+    decode_token, encode_token, is_reserved_key, ListPage, Object, ObjectMeta, ResultObject, Store,
+    StoreError, StoreResult,
+};
 use async_trait::async_trait;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use bytes::Bytes;
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
@@ -45,6 +46,9 @@ fn meta_of(key: &str, md: &fs::Metadata) -> ObjectMeta {
         storage_class: "STANDARD".into(),
     }
 }
+
+/// The first bytes of a result file (see [`FsStore::put_result_sync`]).
+const RESULT_MAGIC: &[u8] = b"image-service result 1\n";
 
 /// Temporary files older than this are left over from a process that died while
 /// writing; younger ones may belong to a writer still at work.
@@ -183,16 +187,90 @@ impl FsStore {
         result
     }
 
-    fn list_sync(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage> {
-        let start_after = match token {
-            Some(t) => {
-                let raw = URL_SAFE_NO_PAD
-                    .decode(t)
-                    .map_err(|_| StoreError::BadToken)?;
-                Some(String::from_utf8(raw).map_err(|_| StoreError::BadToken)?)
+    /// Writes to a temporary file, syncs, and renames over `key`: a reader sees the old
+    /// file or the whole new one. The file is [`RESULT_MAGIC`], the content type and
+    /// the Cache-Control on a line each, then the bytes (a folder has no metadata).
+    fn put_result_sync(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        content_type: &str,
+        cache_control: Option<&str>,
+    ) -> StoreResult<()> {
+        let header = format!("{content_type}\n{}\n", cache_control.unwrap_or(""));
+        if content_type.contains('\n') || header.lines().count() != 2 {
+            return Err(backend(
+                "write result",
+                std::io::Error::new(ErrorKind::InvalidInput, "a header holds a line break"),
+            ));
+        }
+        let dest = self.path_of(key);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).map_err(|e| backend("create folder", e))?;
+        }
+        let tmp = self.tmp_dir().join(uuid::Uuid::new_v4().to_string());
+        let result = (|| {
+            let mut f = fs::File::create_new(&tmp).map_err(|e| backend("create temp file", e))?;
+            f.write_all(RESULT_MAGIC)
+                .and_then(|()| f.write_all(header.as_bytes()))
+                .and_then(|()| f.write_all(bytes))
+                .map_err(|e| backend("write", e))?;
+            f.sync_all().map_err(|e| backend("sync", e))?;
+            fs::rename(&tmp, &dest).map_err(|e| backend("rename", e))
+        })();
+        let _ = fs::remove_file(&tmp);
+        result
+    }
+
+    fn get_result_sync(&self, key: &str, max_bytes: u64) -> StoreResult<ResultObject> {
+        let header_room = RESULT_MAGIC.len() as u64 + 2 * 1024;
+        let file = match self.get_sync(key, max_bytes.saturating_add(header_room)) {
+            Err(StoreError::TooLarge { size, .. }) => {
+                return Err(StoreError::TooLarge {
+                    key: key.into(),
+                    size: size.saturating_sub(header_room),
+                    limit: max_bytes,
+                })
             }
-            None => None,
+            other => other?,
         };
+        let not_a_result = || {
+            backend(
+                "read result",
+                std::io::Error::new(ErrorKind::InvalidData, format!("'{key}' is not a result")),
+            )
+        };
+        let rest = file
+            .bytes
+            .strip_prefix(RESULT_MAGIC)
+            .ok_or_else(not_a_result)?;
+        let mut lines = rest.splitn(3, |b| *b == b'\n');
+        let mut line = || {
+            lines
+                .next()
+                .and_then(|l| std::str::from_utf8(l).ok())
+                .map(str::to_string)
+                .ok_or_else(not_a_result)
+        };
+        let (content_type, cache_control) = (line()?, line()?);
+        let offset = RESULT_MAGIC.len() + content_type.len() + cache_control.len() + 2;
+        let bytes = file.bytes.slice(offset.min(file.bytes.len())..);
+        if bytes.len() as u64 > max_bytes {
+            return Err(StoreError::TooLarge {
+                key: key.into(),
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok(ResultObject {
+            bytes,
+            content_type,
+            cache_control: Some(cache_control).filter(|c| !c.is_empty()),
+        })
+    }
+
+    fn list_sync(&self, prefix: &str, token: Option<&str>, max_keys: u32) -> StoreResult<ListPage> {
+        let start_after = token.map(decode_token).transpose()?;
         let mut keys = Vec::new();
         // Only walk the folder that can hold matching keys.
         let base = match prefix.rfind('/') {
@@ -200,7 +278,7 @@ impl FsStore {
             None => "",
         };
         walk(&self.root, base, &mut keys).map_err(|e| backend("list", e))?;
-        keys.retain(|k| k.starts_with(prefix));
+        keys.retain(|k| k.starts_with(prefix) && !is_reserved_key(k));
         keys.sort();
         let mut objects = Vec::new();
         let mut next_token = None;
@@ -211,9 +289,7 @@ impl FsStore {
                 }
             }
             if objects.len() == max_keys as usize {
-                next_token = objects
-                    .last()
-                    .map(|m: &ObjectMeta| URL_SAFE_NO_PAD.encode(m.key.as_bytes()));
+                next_token = objects.last().map(|m: &ObjectMeta| encode_token(&m.key));
                 break;
             }
             // A file deleted between the walk and the stat is simply skipped.
@@ -314,6 +390,23 @@ impl Store for FsStore {
     ) -> StoreResult<ObjectMeta> {
         let (s, key) = (self.clone(), key.to_string());
         blocking(move || s.put_sync(&key, &bytes)).await
+    }
+    async fn put_result(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        content_type: &str,
+        cache_control: Option<&str>,
+    ) -> StoreResult<()> {
+        let (s, key) = (self.clone(), key.to_string());
+        let (content_type, cache_control) =
+            (content_type.to_string(), cache_control.map(str::to_string));
+        blocking(move || s.put_result_sync(&key, &bytes, &content_type, cache_control.as_deref()))
+            .await
+    }
+    async fn get_result(&self, key: &str, max_bytes: u64) -> StoreResult<ResultObject> {
+        let (s, key) = (self.clone(), key.to_string());
+        blocking(move || s.get_result_sync(&key, max_bytes)).await
     }
     async fn list(
         &self,

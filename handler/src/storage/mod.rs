@@ -28,6 +28,15 @@ pub struct Object {
     pub bytes: Bytes,
 }
 
+/// A stored result (a rendered variant, never an original) with the headers it is
+/// served with: the result cache reads it back, and S3 hands them to CloudFront.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultObject {
+    pub bytes: Bytes,
+    pub content_type: String,
+    pub cache_control: Option<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ListPage {
     pub objects: Vec<ObjectMeta>,
@@ -133,7 +142,23 @@ pub trait Store: Send + Sync + 'static {
             Err(e) => Err(e),
         }
     }
+    /// Writes a result under `key`, replacing what it held (unlike originals, results
+    /// may be written again: a re-render has the same bytes). Atomic: a reader sees the
+    /// old object or the whole new one. The content type (and the Cache-Control, when
+    /// given) are stored with it.
+    async fn put_result(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        content_type: &str,
+        cache_control: Option<&str>,
+    ) -> StoreResult<()>;
+    /// A result written by [`Store::put_result`], refused with `TooLarge` past `max_bytes`.
+    async fn get_result(&self, key: &str, max_bytes: u64) -> StoreResult<ResultObject>;
     /// Objects whose key starts with `prefix`, in key order, at most `max_keys` per page.
+    /// Keys under the reserved first segment `_/` (the service's own: temporary files,
+    /// a result cache kept in the store's bucket) are never listed; a page may then
+    /// hold fewer than `max_keys` with a token for more.
     async fn list(&self, prefix: &str, token: Option<&str>, max_keys: u32)
         -> StoreResult<ListPage>;
     /// Removes the objects; keys that do not exist are not an error.
@@ -144,25 +169,129 @@ pub trait Store: Send + Sync + 'static {
 
 pub type DynStore = Arc<dyn Store>;
 
-/// Opens the store named by `fs:<dir>` or `s3://<bucket>`.
+/// True for keys under the reserved first segment `_/`, which listings leave out.
+pub fn is_reserved_key(key: &str) -> bool {
+    key.strip_prefix(crate::keys::RESERVED_SEGMENT)
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// A listing token: the last key seen, which the next page starts after.
+fn encode_token(key: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.as_bytes())
+}
+
+fn decode_token(token: &str) -> StoreResult<String> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| StoreError::BadToken)?;
+    String::from_utf8(raw).map_err(|_| StoreError::BadToken)
+}
+
+/// Where a store lives: `fs:<dir>` or `s3://<bucket>[/<prefix>]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    Fs(String),
+    /// `prefix` is empty or ends with `/`.
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
+}
+
+impl StoreSpec {
+    /// Parses and checks a spec; the error says what is wrong, for the caller to prefix
+    /// with its variable's name.
+    pub fn parse(spec: &str) -> Result<StoreSpec, String> {
+        if let Some(dir) = spec.strip_prefix("fs:") {
+            if dir.is_empty() {
+                return Err("expected a directory after 'fs:'".into());
+            }
+            return Ok(StoreSpec::Fs(dir.to_string()));
+        }
+        let Some(rest) = spec.strip_prefix("s3://") else {
+            return Err("expected 'fs:<dir>' or 's3://<bucket>[/<prefix>]'".into());
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let bucket_ok = (3..=63).contains(&bucket.len())
+            && bucket
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        if !bucket_ok {
+            return Err(format!("'{bucket}' is not a valid S3 bucket name"));
+        }
+        let prefix = prefix.trim_end_matches('/');
+        let segments_ok = prefix
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != ".." && !s.chars().any(|c| c.is_control()));
+        if !prefix.is_empty() && !segments_ok {
+            return Err(format!(
+                "'{prefix}' is not a valid key prefix (no empty, '.' or '..' segments)"
+            ));
+        }
+        Ok(StoreSpec::S3 {
+            bucket: bucket.to_string(),
+            prefix: if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{prefix}/")
+            },
+        })
+    }
+}
+
+/// Opens the store named by `fs:<dir>` or `s3://<bucket>[/<prefix>]`.
 pub async fn open(spec: &str) -> Result<DynStore, String> {
-    if let Some(dir) = spec.strip_prefix("fs:") {
-        let store = fs::FsStore::open(dir).map_err(|e| format!("cannot open store {spec}: {e}"))?;
-        return Ok(Arc::new(store));
+    match StoreSpec::parse(spec).map_err(|e| format!("unknown store {spec:?}: {e}"))? {
+        StoreSpec::Fs(dir) => {
+            let store =
+                fs::FsStore::open(&dir).map_err(|e| format!("cannot open store {spec}: {e}"))?;
+            Ok(Arc::new(store))
+        }
+        StoreSpec::S3 { bucket, prefix } => Ok(Arc::new(
+            s3::S3Store::from_env(&bucket).await.with_prefix(prefix),
+        )),
     }
-    if let Some(bucket) = spec.strip_prefix("s3://") {
-        return Ok(Arc::new(
-            s3::S3Store::from_env(bucket.trim_end_matches('/')).await,
-        ));
-    }
-    Err(format!(
-        "unknown store {spec:?}: expected fs:<dir> or s3://<bucket>"
-    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn specs() {
+        assert_eq!(
+            StoreSpec::parse("fs:./data"),
+            Ok(StoreSpec::Fs("./data".into()))
+        );
+        assert_eq!(
+            StoreSpec::parse("s3://my-bucket"),
+            Ok(StoreSpec::S3 {
+                bucket: "my-bucket".into(),
+                prefix: String::new()
+            })
+        );
+        assert_eq!(
+            StoreSpec::parse("s3://my-bucket/_/cache/"),
+            Ok(StoreSpec::S3 {
+                bucket: "my-bucket".into(),
+                prefix: "_/cache/".into()
+            })
+        );
+        for bad in [
+            "fs:",
+            "s3://",
+            "s3://Bad_Bucket",
+            "s3://b-1/a//b",
+            "s3://b-1/../x",
+            "ftp://x",
+        ] {
+            assert!(StoreSpec::parse(bad).is_err(), "{bad}");
+        }
+        assert!(is_reserved_key("_/cache/results/ab"));
+        assert!(!is_reserved_key("_") && !is_reserved_key("_a/b.png") && !is_reserved_key("a/_/b"));
+    }
 
     #[test]
     fn a_backend_failure_keeps_its_source_and_tells_the_client_nothing() {

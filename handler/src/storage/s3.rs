@@ -2,7 +2,10 @@
 //! `AWS_ENDPOINT_URL`); with a custom endpoint it switches to path-style addressing,
 //! which S3-compatible servers (moto, MinIO) expect.
 
-use super::{ListPage, Object, ObjectMeta, Store, StoreError, StoreResult};
+use super::{
+    decode_token, encode_token, is_reserved_key, ListPage, Object, ObjectMeta, ResultObject, Store,
+    StoreError, StoreResult,
+};
 use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
@@ -14,9 +17,15 @@ use std::time::SystemTime;
 /// S3's own ceiling for one DeleteObjects call.
 const DELETE_BATCH: usize = 1000;
 
+/// Sorts after every key under the reserved `_/` (ours are ASCII): a listing that
+/// reaches that range continues after this.
+const PAST_RESERVED: &str = "_/\u{10FFFF}";
+
 pub struct S3Store {
     client: Client,
     bucket: String,
+    /// Put before every key: empty, or ending with `/` (`s3://bucket/prefix`).
+    prefix: String,
 }
 
 /// The SDK error stays whole as the source; its text is the SDK's full context (error
@@ -77,7 +86,65 @@ impl S3Store {
         S3Store {
             client,
             bucket: bucket.into(),
+            prefix: String::new(),
         }
+    }
+
+    /// The same bucket with every key under `prefix` (empty, or ending with `/`).
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> S3Store {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// The object key in the bucket.
+    fn full(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    /// Fetches `key`, refusing with `TooLarge` past `max_bytes` before reading the body.
+    async fn get_object(
+        &self,
+        key: &str,
+        max_bytes: u64,
+    ) -> StoreResult<(aws_sdk_s3::operation::get_object::GetObjectOutput, Bytes)> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.full(key))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                    StoreError::NotFound(key.into())
+                } else {
+                    backend("GetObject", e)
+                }
+            })?;
+        let size = out.content_length().unwrap_or(0).max(0) as u64;
+        if size > max_bytes {
+            // Dropping the body closes the connection before the bytes are read.
+            return Err(StoreError::TooLarge {
+                key: key.into(),
+                size,
+                limit: max_bytes,
+            });
+        }
+        let mut out = out;
+        let body = std::mem::take(&mut out.body);
+        let bytes = body
+            .collect()
+            .await
+            .map_err(|e| StoreError::backend("S3 GetObject body", e))?
+            .into_bytes();
+        if bytes.len() as u64 > max_bytes {
+            return Err(StoreError::TooLarge {
+                key: key.into(),
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok((out, bytes))
     }
 
     pub async fn from_env(bucket: &str) -> S3Store {
@@ -106,7 +173,7 @@ impl Store for S3Store {
             .client
             .head_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(self.full(key))
             .send()
             .await
             .map_err(|e| {
@@ -126,29 +193,7 @@ impl Store for S3Store {
     }
 
     async fn get(&self, key: &str, max_bytes: u64) -> StoreResult<Object> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
-                    StoreError::NotFound(key.into())
-                } else {
-                    backend("GetObject", e)
-                }
-            })?;
-        let size = out.content_length().unwrap_or(0).max(0) as u64;
-        if size > max_bytes {
-            // Dropping the body closes the connection before the bytes are read.
-            return Err(StoreError::TooLarge {
-                key: key.into(),
-                size,
-                limit: max_bytes,
-            });
-        }
+        let (out, bytes) = self.get_object(key, max_bytes).await?;
         let meta = object_meta(
             key,
             out.content_length(),
@@ -156,19 +201,6 @@ impl Store for S3Store {
             out.last_modified(),
             out.storage_class().map(|c| c.as_str()),
         );
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| StoreError::backend("S3 GetObject body", e))?
-            .into_bytes();
-        if bytes.len() as u64 > max_bytes {
-            return Err(StoreError::TooLarge {
-                key: key.into(),
-                size: bytes.len() as u64,
-                limit: max_bytes,
-            });
-        }
         Ok(Object { meta, bytes })
     }
 
@@ -183,7 +215,7 @@ impl Store for S3Store {
             .client
             .put_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(self.full(key))
             .content_type(content_type)
             .if_none_match("*")
             .body(ByteStream::from(bytes))
@@ -205,22 +237,60 @@ impl Store for S3Store {
         Ok(meta)
     }
 
+    async fn put_result(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        content_type: &str,
+        cache_control: Option<&str>,
+    ) -> StoreResult<()> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.full(key))
+            .content_type(content_type)
+            .set_cache_control(cache_control.map(str::to_string))
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| backend("PutObject", e))?;
+        Ok(())
+    }
+
+    async fn get_result(&self, key: &str, max_bytes: u64) -> StoreResult<ResultObject> {
+        let (out, bytes) = self.get_object(key, max_bytes).await?;
+        Ok(ResultObject {
+            bytes,
+            content_type: out
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_string(),
+            cache_control: out.cache_control().map(str::to_string),
+        })
+    }
+
+    /// Pages by `StartAfter` (the token is the last key seen), so a page that ends in
+    /// the reserved `_/` range can continue past it instead of walking our own objects.
     async fn list(
         &self,
         prefix: &str,
         token: Option<&str>,
         max_keys: u32,
     ) -> StoreResult<ListPage> {
+        if is_reserved_key(prefix) {
+            return Ok(ListPage::default());
+        }
+        let start_after = token.map(decode_token).transpose()?;
         let mut req = self
             .client
             .list_objects_v2()
             .bucket(&self.bucket)
             .max_keys(max_keys.min(1000) as i32);
-        if !prefix.is_empty() {
-            req = req.prefix(prefix);
+        if !self.prefix.is_empty() || !prefix.is_empty() {
+            req = req.prefix(self.full(prefix));
         }
-        if let Some(t) = token {
-            req = req.continuation_token(t);
+        if let Some(after) = &start_after {
+            req = req.start_after(self.full(after));
         }
         let out = req.send().await.map_err(|e| {
             if matches!(http_status(&e), Some(400)) {
@@ -229,23 +299,33 @@ impl Store for S3Store {
                 backend("ListObjectsV2", e)
             }
         })?;
-        let objects = out
-            .contents()
-            .iter()
-            .map(|o| {
-                object_meta(
-                    o.key().unwrap_or_default(),
-                    o.size(),
-                    o.e_tag(),
-                    o.last_modified(),
-                    o.storage_class().map(|c| c.as_str()),
-                )
-            })
-            .collect();
-        let next_token = if out.is_truncated().unwrap_or(false) {
-            out.next_continuation_token().map(str::to_string)
-        } else {
-            None
+        let mut objects = Vec::new();
+        let mut last_seen: Option<String> = None;
+        for o in out.contents() {
+            let full = o.key().unwrap_or_default();
+            let key = full.strip_prefix(&self.prefix).unwrap_or(full);
+            last_seen = Some(key.to_string());
+            if is_reserved_key(key) {
+                continue;
+            }
+            objects.push(object_meta(
+                key,
+                o.size(),
+                o.e_tag(),
+                o.last_modified(),
+                o.storage_class().map(|c| c.as_str()),
+            ));
+        }
+        let next_token = match last_seen {
+            Some(last) if out.is_truncated().unwrap_or(false) => {
+                let resume = if is_reserved_key(&last) {
+                    last.max(PAST_RESERVED.to_string())
+                } else {
+                    last
+                };
+                Some(encode_token(&resume))
+            }
+            _ => None,
         };
         Ok(ListPage {
             objects,
@@ -257,7 +337,7 @@ impl Store for S3Store {
         for batch in keys.chunks(DELETE_BATCH) {
             let ids = batch
                 .iter()
-                .map(|k| ObjectIdentifier::builder().key(k).build())
+                .map(|k| ObjectIdentifier::builder().key(self.full(k)).build())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| StoreError::backend("S3 DeleteObjects request", e))?;
             let delete = Delete::builder()
