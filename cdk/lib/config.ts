@@ -13,7 +13,11 @@ export const LOG_RETENTION_DAYS = [
 export const PRICE_CLASSES = ['PriceClass_100', 'PriceClass_200', 'PriceClass_All'] as const;
 export type PriceClassName = (typeof PRICE_CLASSES)[number];
 
-/** API Gateway's integration timeout caps the Lambda timeout that is useful behind it. */
+/**
+ * The processing time (`lambda.timeoutSeconds`) before the first byte: CloudFront waits 30 s
+ * (its default origin response timeout) for the origin's first byte, and the Lambda sends its
+ * first byte once the image is rendered.
+ */
 export const MAX_LAMBDA_TIMEOUT_SECONDS = 29;
 /** API Gateway rejects request bodies over 10 MB. */
 export const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -23,10 +27,13 @@ export const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
  */
 export const LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES = Math.floor(((6 * 1024 * 1024 - 32 * 1024) * 3) / 4);
 /**
- * Largest response body the Lambda may produce: the 6 MB response limit applies to the
- * base64-encoded body API Gateway receives, so about 4.5 MB of image bytes fit.
+ * Largest response body the Lambda may produce (the service's own Lambda default): it streams
+ * every response, and Lambda's streamed-response limit is 200 MB, prelude included.
  */
-export const LAMBDA_MAX_OUTPUT_BYTES = 4_500_000;
+export const LAMBDA_MAX_OUTPUT_BYTES = 199_000_000;
+/** Lambda streams the first 6 MB of a response at full speed, the rest at most 2 MB/s. */
+export const LAMBDA_STREAM_BURST_BYTES = 6_000_000;
+export const LAMBDA_STREAM_BYTES_PER_SECOND = 2_000_000;
 /** The Lambda timeout must leave room for the processing deadline below it. */
 export const MIN_LAMBDA_TIMEOUT_SECONDS = 2;
 
@@ -37,6 +44,16 @@ export const MIN_LAMBDA_TIMEOUT_SECONDS = 2;
  */
 export function processingDeadlineMs(timeoutSeconds: number): number {
   return Math.max(1000, timeoutSeconds * 1000 - 1500);
+}
+
+/**
+ * The function's (and the API integration's) timeout: the processing time plus the time to
+ * stream the largest allowed body at Lambda's capped rate (2 MB/s past the first 6 MB), plus
+ * 2 s. A 199 MB body needs 97 s on top of processing.
+ */
+export function functionTimeoutSeconds(timeoutSeconds: number, maxOutputBytes: number): number {
+  const capped = Math.max(0, maxOutputBytes - LAMBDA_STREAM_BURST_BYTES);
+  return timeoutSeconds + Math.ceil(capped / LAMBDA_STREAM_BYTES_PER_SECOND) + 2;
 }
 
 /**
@@ -126,6 +143,23 @@ export interface CloudFrontSettings {
   readonly waf: WafSettings;
   /** CloudFront's additional metrics (cache hit rate, origin latency, error rates per status): billed per distribution. */
   readonly additionalMetrics: boolean;
+  /** Origin Shield region applied to every origin (API, originals, results); unset = off. */
+  readonly originShieldRegion?: string;
+}
+
+export interface EdgeSettings {
+  /**
+   * CloudFront serves from S3 without the Lambda: originals (when neither signed originals nor
+   * an enforced watermark applies) and results the Lambda stored, with the API as failover.
+   */
+  readonly serveFromS3: boolean;
+}
+
+export interface ResultCacheSettings {
+  /** The Lambda stores rendered results in the results bucket (IMAGE_SERVICE_RESULT_CACHE). */
+  readonly enabled: boolean;
+  /** Days after which a stored result expires (lifecycle rule of the results bucket). */
+  readonly expireDays: number;
 }
 
 export interface AlarmSettings {
@@ -141,7 +175,8 @@ export interface AlarmSettings {
   readonly transformLatencyP99Ms: number;
 }
 
-export interface StageSettings {
+/** A stage; the fm=auto and preset settings are top-level keys too. */
+export interface StageSettings extends DeliverySettings {
   readonly name: string;
   readonly account: string;
   readonly region: string;
@@ -159,6 +194,8 @@ export interface StageSettings {
   readonly tracing: boolean;
   readonly api: ApiSettings;
   readonly cloudfront: CloudFrontSettings;
+  readonly edge: EdgeSettings;
+  readonly resultCache: ResultCacheSettings;
   readonly alarms: AlarmSettings;
   readonly signing: SigningSettings;
   /** GET / (listing) needs a write token. */
@@ -169,6 +206,63 @@ export interface StageSettings {
   readonly secretsVersionId?: string;
   /** Age after which the Lambda re-reads the secret; 0 = read once per instance. */
   readonly secretsTtlSeconds: number;
+}
+
+/** The stage settings of fm=auto and presets (top-level keys of a stage). */
+export interface DeliverySettings {
+  /** A transform without fm means fm=auto (IMAGE_SERVICE_AUTO_FORMAT). */
+  readonly autoFormat: boolean;
+  /** A negotiated AVIF estimated past this is WebP; 0 = no budget (IMAGE_SERVICE_AVIF_BUDGET_MS). */
+  readonly avifBudgetMs: number;
+  /** Absolute path of the presets file shipped in the package (IMAGE_SERVICE_PRESETS). */
+  readonly presetsFile: string;
+  /** Unsigned requests may only ask for presets (IMAGE_SERVICE_PRESETS_ONLY). */
+  readonly presetsOnlyUnsigned: boolean;
+}
+
+/** The repository's own presets, the default of the presetsFile stage setting. */
+export const DEFAULT_PRESETS_FILE = path.resolve(__dirname, '..', '..', 'handler', 'presets.json');
+/** IMAGE_SERVICE_AVIF_BUDGET_MS when a stage sets none (the service's own default). */
+export const DEFAULT_AVIF_BUDGET_MS = 3000;
+const PRESET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Checks a presets file as far as synth can: a JSON object of preset name to a non-empty query
+ * string that does not itself use preset. The service parses every parameter at start.
+ */
+export function presetsFileProblem(file: string): string | undefined {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return `${file} does not exist`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    return `${file} is not JSON (${(e as Error).message})`;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return `${file} must be a JSON object of preset name to query string`;
+  }
+  for (const [name, query] of Object.entries(parsed as Json)) {
+    if (!PRESET_NAME.test(name)) return `${file}: preset name ${JSON.stringify(name)} must be 1-64 of A-Z a-z 0-9 _ -`;
+    if (typeof query !== 'string' || query.trim() === '') return `${file}: preset '${name}' must be a non-empty query string`;
+    if (query.split('&').some((pair) => pair.split('=')[0] === 'preset')) {
+      return `${file}: preset '${name}' uses 'preset'; a preset cannot include other presets`;
+    }
+  }
+  return undefined;
+}
+
+/** The delivery settings: top-level keys autoFormat, avifBudgetMs, presetsFile, presetsOnlyUnsigned. */
+function readDelivery(r: Reader): DeliverySettings {
+  const given = r.string('presetsFile', /^.+$/, 'must be a path (absolute, or relative to the repository root)', true);
+  const presetsFile = given === undefined ? DEFAULT_PRESETS_FILE : path.resolve(__dirname, '..', '..', given);
+  const problem = presetsFileProblem(presetsFile);
+  if (problem) r.error('presetsFile', problem);
+  return {
+    autoFormat: r.bool('autoFormat', false),
+    avifBudgetMs: r.int('avifBudgetMs', DEFAULT_AVIF_BUDGET_MS, 0, 600_000) ?? 0,
+    presetsFile,
+    presetsOnlyUnsigned: r.bool('presetsOnlyUnsigned', false),
+  };
 }
 
 export class ConfigError extends Error {
@@ -427,8 +521,19 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
     webAclArn: cf.string('webAclArn', WAF_ARN, 'must be a WAFv2 web ACL ARN with CLOUDFRONT scope (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)', true),
     waf,
     additionalMetrics: cf.bool('additionalMetrics', false),
+    originShieldRegion: cf.string('originShieldRegion', REGION, 'must be an AWS region such as eu-central-1 (where CloudFront offers Origin Shield), or left out', true),
   };
   cf.done();
+
+  const ed = r.object('edge');
+  const edge: EdgeSettings = { serveFromS3: ed.bool('serveFromS3', false) };
+  ed.done();
+  const rc = r.object('resultCache');
+  const resultCache: ResultCacheSettings = {
+    enabled: rc.bool('enabled', true),
+    expireDays: rc.int('expireDays', 30, 1, 3650) ?? 0,
+  };
+  rc.done();
   if (waf.enabled && cloudfront.webAclArn) {
     r.error('cloudfront', 'set either webAclArn (attach an existing web ACL) or waf.enabled (the stack creates one), not both');
   }
@@ -484,6 +589,10 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
   if (signing.originals && signing.mode !== 'required') {
     r.error('signing', 'originals=true has no effect unless mode is "required"');
   }
+  if (edge.serveFromS3 && !resultCache.enabled && signing.originals) {
+    r.error('edge', 'serveFromS3=true would serve nothing from S3: originals need signatures (signing.originals) and resultCache.enabled is false');
+  }
+  const delivery = readDelivery(r);
 
   r.done();
 
@@ -508,12 +617,15 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
     tracing,
     api,
     cloudfront,
+    edge,
+    resultCache,
     alarms,
     signing,
     listRequiresToken,
     secretsId: secretsId!,
     secretsVersionId,
     secretsTtlSeconds,
+    ...delivery,
   };
 }
 

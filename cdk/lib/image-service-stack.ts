@@ -8,8 +8,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { isCompleteSecretArn, LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES, processingDeadlineMs, Route, StageSettings } from './config';
-import { createServiceFunction, WATERMARKS_DIR_ON_LAMBDA, watermarkFiles } from './lambda-package';
+import { functionTimeoutSeconds, isCompleteSecretArn, LAMBDA_EFFECTIVE_MAX_UPLOAD_BYTES, processingDeadlineMs, Route, StageSettings } from './config';
+import { ACCEPT_CLASS_HEADER, attachBucketOrigins, BucketOrigin, createResultsBucket, createViewerFunction, edgeResponsePolicy, edgeSalt, ORIGIN_IDS, renderVersion, saltFiles } from './edge';
+import { createServiceFunction, deliveryEnvironment, WATERMARKS_DIR_ON_LAMBDA, watermarkFiles } from './lambda-package';
 import { alarmTopic, createDashboard, distribution5xxAlarm, metricsNamespace, serviceAlarms } from './monitoring';
 import { acknowledgeFindings } from './nag';
 import { createWebAcl } from './waf';
@@ -21,6 +22,8 @@ export interface ImageServiceStackProps extends StackProps {
   readonly watermarksDir: string;
   /** ARN of the web ACL created in us-east-1 by the stage's edge WAF stack (stages outside us-east-1 with waf.enabled). */
   readonly edgeWebAclArn?: string;
+  /** Files shipped with the Lambda that change output bytes besides the watermarks (a presets file): they enter the edge salt. */
+  readonly saltFiles?: string[];
 }
 
 /** CloudFront path pattern of the listing behaviour: exactly `/` (no wildcard). */
@@ -63,20 +66,6 @@ export function originVerifyValue(s: StageSettings): string {
   return SecretValue.secretsManager(s.secretsId, { jsonField: 'originSecret', versionId: s.secretsVersionId }).unsafeUnwrap();
 }
 
-/**
- * Viewer-request CloudFront Function of the default behaviour when writes are enabled: reads
- * never carry Authorization, so the header that the cache key names (to reach the Lambda on
- * POST and DELETE) is always absent on GET and HEAD, and cached images never vary on it.
- */
-export const STRIP_AUTHORIZATION_ON_READS = `function handler(event) {
-  var request = event.request;
-  if (request.method === 'GET' || request.method === 'HEAD') {
-    delete request.headers['authorization'];
-  }
-  return request;
-}
-`;
-
 function retention(days: number): logs.RetentionDays {
   return days as logs.RetentionDays;
 }
@@ -87,6 +76,8 @@ function retention(days: number): logs.RetentionDays {
  */
 export class ImageServiceStack extends Stack {
   public readonly bucket: s3.Bucket;
+  /** Rendered results (resultCache.enabled). */
+  public readonly results?: s3.Bucket;
   public readonly function: lambda.Function;
   public readonly api: apigw.RestApi;
   public readonly distribution: cloudfront.Distribution;
@@ -165,6 +156,9 @@ export class ImageServiceStack extends Stack {
       }));
     }
 
+    // ---- Results bucket (the Lambda's result cache, read at the edge) -------------------
+    const results = this.results = s.resultCache.enabled ? createResultsBucket(this, s, logsBucket) : undefined;
+
     // ---- Lambda --------------------------------------------------------------------------
     const functionLogs = this.functionLogs = new logs.LogGroup(this, 'FunctionLogs', {
       retention: retention(s.logRetentionDays),
@@ -189,6 +183,14 @@ export class ImageServiceStack extends Stack {
       actions: ['s3:ListBucket'],
       resources: [this.bucket.bucketArn],
     }));
+    if (results) {
+      role.addToPolicy(new iam.PolicyStatement({
+        sid: 'ResultsObjects',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [results.arnForObjects('*')],
+      }));
+      role.addToPolicy(new iam.PolicyStatement({ sid: 'ResultsList', actions: ['s3:ListBucket'], resources: [results.bucketArn] }));
+    }
     functionLogs.grantWrite(role);
     // The Lambda reads the stage secret itself (one GetSecretValue at init, again after the TTL).
     role.addToPolicy(new iam.PolicyStatement({
@@ -224,14 +226,22 @@ export class ImageServiceStack extends Stack {
       IMAGE_SERVICE_METRICS_NAMESPACE: metricsNamespace(s.name),
       AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH: 'true',
       RUST_LOG: s.lambda.rustLog,
+      ...deliveryEnvironment(s),
     };
+    // The edge salt covers everything above that changes output bytes (plus the shipped files),
+    // so the function and the Lambda derive the same edge keys, and any change gives new ones.
+    const salt = edgeSalt(renderVersion(), environment, saltFiles(props.watermarksDir, props.saltFiles));
+    environment.IMAGE_SERVICE_EDGE_SALT = salt;
+    environment.IMAGE_SERVICE_RESULT_CACHE = results ? `s3://${results.bucketName}` : 'off';
 
     this.function = createServiceFunction(this, 'Function', {
       prebuiltDir: props.prebuiltDir,
       watermarksDir: props.watermarksDir,
+      presetsFile: s.presetsFile,
       description: `image-service ${s.name}: serves, transforms, uploads and deletes images`,
       memorySize: s.lambda.memoryMb,
-      timeout: Duration.seconds(s.lambda.timeoutSeconds),
+      // Processing, then streaming the body: past 6 MB Lambda streams at most 2 MB/s.
+      timeout: Duration.seconds(functionTimeoutSeconds(s.lambda.timeoutSeconds, s.limits.maxOutputBytes)),
       reservedConcurrentExecutions: s.lambda.reservedConcurrency,
       tracing: s.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       role,
@@ -272,7 +282,16 @@ export class ImageServiceStack extends Stack {
         accessLogFormat: apiAccessLogs ? apigw.AccessLogFormat.jsonWithStandardFields() : undefined,
       },
     });
-    const integration = new apigw.LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false });
+    // Every response is streamed (InvokeWithResponseStream: the `response-streaming-invocations`
+    // URI): the function writes a JSON prelude, 8 NUL bytes and the raw body, so bodies up to
+    // Lambda's 200 MB streaming limit pass and binary bodies need no base64. In STREAM mode the
+    // integration may run up to 15 minutes; it waits as long as the function may run.
+    const integration = new apigw.LambdaIntegration(this.function, {
+      proxy: true,
+      allowTestInvoke: false,
+      responseTransferMode: apigw.ResponseTransferMode.STREAM,
+      timeout: Duration.seconds(functionTimeoutSeconds(s.lambda.timeoutSeconds, s.limits.maxOutputBytes)),
+    });
     let proxy: apigw.Resource | undefined;
     for (const route of s.routes) {
       const { resource, methods } = ROUTE_METHODS[route];
@@ -311,16 +330,16 @@ export class ImageServiceStack extends Stack {
     //   DELETE are never cached, so for them this only forwards the header; on GET and HEAD a
     //   viewer-request function removes it first, so cached reads never vary on it (and never
     //   pass a token to the Lambda).
+    // - x-image-accept: the viewer function's Accept class (avif, webp or other), so answers
+    //   that depend on Accept are cached once per class, never per browser Accept string.
     const perOriginCors = s.corsOrigins.length > 0 && !s.corsOrigins.includes('*');
-    const cacheKeyHeaders = [...(writes ? ['Authorization'] : []), ...(perOriginCors ? ['Origin'] : [])];
+    const cacheKeyHeaders = [...(writes ? ['Authorization'] : []), ...(perOriginCors ? ['Origin'] : []), ACCEPT_CLASS_HEADER];
     const cachePolicy = new cloudfront.CachePolicy(this, 'ImageCachePolicy', {
       comment: `image-service ${s.name}: every query string variant cached separately`
         + (perOriginCors ? '; per CORS origin' : '')
         + (writes ? '; Authorization only reaches writes' : ''),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-      headerBehavior: cacheKeyHeaders.length > 0
-        ? cloudfront.CacheHeaderBehavior.allowList(...cacheKeyHeaders)
-        : cloudfront.CacheHeaderBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList(...cacheKeyHeaders),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
       defaultTtl: Duration.seconds(s.cache.defaultTtlSeconds),
       minTtl: Duration.seconds(s.cache.minTtlSeconds),
@@ -328,19 +347,17 @@ export class ImageServiceStack extends Stack {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
-    const stripAuthorization = writes
-      ? new cloudfront.Function(this, 'StripAuthorizationOnReads', {
-        functionName: `image-service-${s.name}-strip-authorization`,
-        comment: `image-service ${s.name}: GET and HEAD never carry Authorization`,
-        code: cloudfront.FunctionCode.fromInline(STRIP_AUTHORIZATION_ON_READS),
-        runtime: cloudfront.FunctionRuntime.JS_2_0,
-      })
-      : undefined;
+    // The viewer-request function (Accept class, no Authorization on reads, the origin per
+    // request: see lib/edge.ts) and, for signed URLs at the edge, its KeyValueStore.
+    const edge = s.edge.serveFromS3;
+    const viewer = createViewerFunction(this, s, { writes, results: results !== undefined, salt, environment });
     // Every origin request carries the origin secret; the Lambda refuses requests without it,
     // so the execute-api URL is of no use to anyone but CloudFront. A custom origin header
     // replaces a viewer header of the same name.
     const origin = new origins.RestApiOrigin(this.api, {
+      originId: ORIGIN_IDS.api,
       customHeaders: { [ORIGIN_VERIFY_HEADER]: originVerifyValue(s) },
+      originShieldRegion: s.cloudfront.originShieldRegion,
     });
     // WAF: the stage's own web ACL (created here when the stage is in us-east-1, else in the
     // edge WAF stack), or an existing one named in the settings.
@@ -384,12 +401,20 @@ export class ImageServiceStack extends Stack {
         cachePolicy,
         originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         compress: true,
-        functionAssociations: stripAuthorization
-          ? [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: stripAuthorization }]
+        functionAssociations: [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: viewer.fn }],
+        responseHeadersPolicy: edge
+          ? edgeResponsePolicy(this, s, s.routes.flatMap((r) => (ROUTE_METHODS[r].resource === '/{proxy+}' ? ROUTE_METHODS[r].methods : [])))
           : undefined,
       },
       additionalBehaviors,
     });
+    if (edge) {
+      // The bucket origins have no behaviour: only the viewer function routes to them.
+      const buckets: BucketOrigin[] = [];
+      if (viewer.config.originals) buckets.push({ id: ORIGIN_IDS.originals, bucket: this.bucket });
+      if (results) buckets.push({ id: ORIGIN_IDS.results, bucket: results });
+      if (buckets.length > 0) attachBucketOrigins(this.distribution, buckets, s.cloudfront.originShieldRegion);
+    }
 
     // ---- Alarms and dashboard ------------------------------------------------------------
     const topic = alarmTopic(this, s, s.alarms.snsTopicArn, `image-service-${s.name}-alarms`);
@@ -415,11 +440,15 @@ export class ImageServiceStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { description: 'API Gateway stage URL (origin of the distribution)', value: this.api.url });
     new CfnOutput(this, 'BucketName', { description: 'Bucket holding the originals', value: this.bucket.bucketName });
     new CfnOutput(this, 'ServiceUrl', { value: `https://${s.domainName}/` });
+    if (results) new CfnOutput(this, 'ResultsBucketName', { description: 'Bucket holding rendered results (expire after resultCache.expireDays)', value: results.bucketName });
+    if (viewer.signingKeys) {
+      new CfnOutput(this, 'SigningKeysStoreArn', { description: 'KeyValueStore of the edge signing keys (bin/deploy fills it from the stage secret)', value: viewer.signingKeys.keyValueStoreArn });
+    }
     if (!s.alarms.snsTopicArn) {
       new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to this topic for the stage alarms', value: topic.topicArn });
     }
 
-    acknowledgeFindings(this, s, { logsBucket, apiAccessLogs });
+    acknowledgeFindings(this, s, { logsBucket, apiAccessLogs, results });
   }
 }
 

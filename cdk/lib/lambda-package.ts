@@ -4,12 +4,17 @@ import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { DEFAULT_PRESETS_FILE, DeliverySettings } from './config';
 
 /** The binary target of the `image-service` package that runs on Lambda. */
 export const LAMBDA_BINARY = 'image-service-lambda';
 /** Where the watermarks sit inside the Lambda package, relative to /var/task. */
 export const PACKAGED_WATERMARKS = 'assets/watermarks';
 export const WATERMARKS_DIR_ON_LAMBDA = `/var/task/${PACKAGED_WATERMARKS}`;
+
+/** Where the stage's presets file sits inside the Lambda package (IMAGE_SERVICE_PRESETS). */
+export const PACKAGED_PRESETS = 'presets.json';
+export const PRESETS_FILE_ON_LAMBDA = `/var/task/${PACKAGED_PRESETS}`;
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_WATERMARKS = path.join(REPO_ROOT, 'assets', 'watermarks');
@@ -32,6 +37,23 @@ export interface ServiceFunctionProps
   readonly prebuiltDir?: string;
   /** Watermark PNGs shipped beside a prebuilt bootstrap (bin/package ships assets/watermarks). */
   readonly watermarksDir: string;
+  /** The stage's presets file, shipped as /var/task/presets.json. Default: handler/presets.json. */
+  readonly presetsFile?: string;
+}
+
+/** Copies the presets file into a package directory, where IMAGE_SERVICE_PRESETS points. */
+export function packagePresets(presetsFile: string, outputDir: string): void {
+  fs.copyFileSync(presetsFile, path.join(outputDir, PACKAGED_PRESETS));
+}
+
+/** The Lambda environment of the delivery settings (fm=auto and presets). */
+export function deliveryEnvironment(delivery: DeliverySettings): Record<string, string> {
+  return {
+    IMAGE_SERVICE_AUTO_FORMAT: String(delivery.autoFormat),
+    IMAGE_SERVICE_AVIF_BUDGET_MS: String(delivery.avifBudgetMs),
+    IMAGE_SERVICE_PRESETS: PRESETS_FILE_ON_LAMBDA,
+    IMAGE_SERVICE_PRESETS_ONLY: String(delivery.presetsOnlyUnsigned),
+  };
 }
 
 /** Copies a prebuilt Lambda directory and the watermarks into one package directory. */
@@ -76,11 +98,11 @@ export function runPackageScript(outputDir: string): void {
 
 /**
  * The service's Lambda function: arm64, provided.al2023, handler `bootstrap`, with the
- * watermarks next to the binary. Without `prebuiltDir` the package is built during synth by
+ * watermarks and the stage's presets file next to the binary. Without `prebuiltDir` the package is built during synth by
  * bin/package, the same command people and the tests run: there is no second build path.
  */
 export function createServiceFunction(scope: Construct, id: string, props: ServiceFunctionProps): lambda.Function {
-  const { prebuiltDir, watermarksDir, ...options } = props;
+  const { prebuiltDir, watermarksDir, presetsFile = DEFAULT_PRESETS_FILE, ...options } = props;
   const common = {
     ...options,
     runtime: lambda.Runtime.PROVIDED_AL2023,
@@ -96,7 +118,10 @@ export function createServiceFunction(scope: Construct, id: string, props: Servi
     }
     return new lambda.Function(scope, id, {
       ...common,
-      code: locallyBundled(dir, (outputDir) => stagePrebuiltPackage(dir, watermarksDir, outputDir)),
+      code: locallyBundled(dir, (outputDir) => {
+        stagePrebuiltPackage(dir, watermarksDir, outputDir);
+        packagePresets(presetsFile, outputDir);
+      }),
     });
   }
 
@@ -104,7 +129,10 @@ export function createServiceFunction(scope: Construct, id: string, props: Servi
   // fingerprinted, the asset is what bin/package wrote.
   return new lambda.Function(scope, id, {
     ...common,
-    code: locallyBundled(REPO_ROOT, runPackageScript),
+    code: locallyBundled(REPO_ROOT, (outputDir) => {
+      runPackageScript(outputDir);
+      packagePresets(presetsFile, outputDir);
+    }),
   });
 }
 

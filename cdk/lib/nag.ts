@@ -8,6 +8,7 @@ import type { ImageServiceStack } from './image-service-stack';
 export interface NagContext {
   readonly logsBucket?: s3.Bucket;
   readonly apiAccessLogs?: logs.LogGroup;
+  readonly results?: s3.Bucket;
 }
 
 function ack(scope: IConstruct, rule: string, reason: string): void {
@@ -65,6 +66,14 @@ export function acknowledgeFindings(stack: ImageServiceStack, s: StageSettings, 
     ack(stack.bucket, 'S1', off('accessLogs.s3'));
     checkovSkip(stack.bucket, 'CKV_AWS_18', off('accessLogs.s3'));
   }
+  if (ctx.results) {
+    const cache = 'The results bucket is a cache: every object can be rendered again from its original and expires after resultCache.expireDays, so old versions would keep nothing of value.';
+    checkovSkip(ctx.results, 'CKV_AWS_21', cache);
+    if (!s.accessLogs.s3) {
+      ack(ctx.results, 'S1', off('accessLogs.s3'));
+      checkovSkip(ctx.results, 'CKV_AWS_18', off('accessLogs.s3'));
+    }
+  }
   if (s.bucket.publicRead) {
     ack(stack.bucket, 'S2', 'Public read of originals is an explicit opt-in of this stage (bucket.publicRead=true); writes stay private and TLS-only.');
     ack(stack.bucket, 'S5', 'Public read is an explicit opt-in; the service itself reaches S3 through the Lambda role, not through CloudFront.');
@@ -75,6 +84,10 @@ export function acknowledgeFindings(stack: ImageServiceStack, s: StageSettings, 
   if (policy) {
     const bucketId = stack.getLogicalId(stack.bucket.node.defaultChild as s3.CfnBucket);
     ack(policy, `IAM5[Resource::<${bucketId}.Arn>/*]`, 'Object actions (get/put/delete) need the object wildcard <bucket ARN>/*, scoped to this stage\'s bucket only; the Lambda reads and writes arbitrary keys under it.');
+    if (ctx.results) {
+      const resultsId = stack.getLogicalId(ctx.results.node.defaultChild as s3.CfnBucket);
+      ack(policy, `IAM5[Resource::<${resultsId}.Arn>/*]`, 'The result cache reads, writes and deletes objects under keys derived from each request (edge/<hash>/<hash>): the object wildcard of this stage\'s results bucket only.');
+    }
     if (s.tracing) {
       ack(policy, 'IAM5[Resource::*]', 'xray:PutTraceSegments and xray:PutTelemetryRecords (added by the CDK for active tracing) support no resource-level permissions.');
     }

@@ -1,19 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, loadStage, MIN_LAMBDA_TIMEOUT_SECONDS, parseStage, processingDeadlineMs, ROUTES } from '../lib/config';
-import { checkedInStages, writeStagesFile } from './helpers';
+import {
+  functionTimeoutSeconds, loadStage, MIN_LAMBDA_TIMEOUT_SECONDS, parseStage, processingDeadlineMs, ROUTES,
+} from '../lib/config';
+import { checkedInStages, problems, writeStagesFile } from './helpers';
 
 const base = (): Record<string, any> => structuredClone(checkedInStages().dev);
-
-function problems(raw: unknown): string {
-  try {
-    parseStage('t', raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected the settings to be rejected');
-}
 
 describe('stage selection', () => {
   const file = writeStagesFile({ alpha: base(), beta: base() });
@@ -64,7 +56,7 @@ describe('checked-in settings', () => {
     expect(Object.keys(example).sort()).toEqual(Object.keys(settings).filter((k) => k !== 'name').sort());
     // Settings that exclude each other are documented as a commented-out line (// "key": ...).
     const commentedOut = [...text.matchAll(/^\s*\/\/ "(\w+)":/gm)].map((m) => m[1]);
-    for (const group of ['lambda', 'limits', 'cache', 'bucket', 'accessLogs', 'api', 'cloudfront', 'alarms', 'signing'] as const) {
+    for (const group of ['lambda', 'limits', 'cache', 'bucket', 'accessLogs', 'api', 'cloudfront', 'edge', 'resultCache', 'alarms', 'signing'] as const) {
       const documented = [...new Set([...Object.keys(example[group]), ...commentedOut.filter((k) => k in settings[group])])];
       expect(documented.sort()).toEqual(Object.keys(settings[group]).sort());
     }
@@ -90,7 +82,9 @@ describe('validation', () => {
     expect(s.lambda.reservedConcurrency).toBe(100);
     expect(s.accessLogs).toEqual({ api: false, cloudfront: false, s3: false, retentionDays: 90, createApiGatewayCloudWatchRole: false });
     expect(s.tracing).toBe(false);
-    expect(s.cloudfront).toEqual({ priceClass: 'PriceClass_100', webAclArn: undefined, waf: { enabled: false, rateLimit: 2000 }, additionalMetrics: false });
+    expect(s.cloudfront).toEqual({ priceClass: 'PriceClass_100', webAclArn: undefined, waf: { enabled: false, rateLimit: 2000 }, additionalMetrics: false, originShieldRegion: undefined });
+    expect(s.edge).toEqual({ serveFromS3: false });
+    expect(s.resultCache).toEqual({ enabled: true, expireDays: 30 });
     expect(s.alarms).toEqual({
       snsTopicArn: undefined, edgeSnsTopicArn: undefined, emails: [],
       lambdaErrorsThreshold: 5, cloudfront5xxRatePercent: 5, errors5xxThreshold: 5, transformLatencyP99Ms: 10000,
@@ -105,7 +99,7 @@ describe('validation', () => {
       maxInputPixels: 50_000_000,
       maxInputBytes: 33554432,
       maxInputFrames: 500,
-      maxOutputBytes: 4_500_000,
+      maxOutputBytes: 199_000_000,
       maxOutputDimension: 16384,
       maxOperations: 16,
     });
@@ -214,10 +208,18 @@ describe('validation', () => {
     expect(msg).toMatch(/stages\.t\.bucket\.retain: must be true or false, got "yes"/);
   });
 
-  test('the output limit cannot exceed what a Lambda response carries (4500000 bytes)', () => {
+  test('the output limit cannot exceed what a streamed Lambda response carries (199000000 bytes)', () => {
     const raw = base();
-    raw.limits = { ...raw.limits, maxOutputBytes: 6_000_000 };
-    expect(problems(raw)).toMatch(/limits\.maxOutputBytes: must be between 1 and 4500000, got 6000000/);
+    raw.limits = { ...raw.limits, maxOutputBytes: 200_000_000 };
+    expect(problems(raw)).toMatch(/limits\.maxOutputBytes: must be between 1 and 199000000, got 200000000/);
+    raw.limits = { ...raw.limits, maxOutputBytes: 199_000_000 };
+    expect(parseStage('t', raw).limits.maxOutputBytes).toBe(199_000_000);
+  });
+
+  test('the function timeout adds the time to stream the largest body at 2 MB/s past 6 MB', () => {
+    expect(functionTimeoutSeconds(29, 199_000_000)).toBe(29 + 97 + 2);
+    expect(functionTimeoutSeconds(29, 4_500_000)).toBe(29 + 2); // within the uncapped 6 MB
+    expect(functionTimeoutSeconds(10, 6_000_001)).toBe(10 + 1 + 2);
   });
 
   test('processing limits are range-checked and named', () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, ImageServiceApp } from '../lib/app';
-import { DEFAULT_STAGES_FILE } from '../lib/config';
+import { ConfigError, DEFAULT_STAGES_FILE, parseStage } from '../lib/config';
 
 const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
 
@@ -29,6 +29,17 @@ export const fixtures = (() => {
 /** The raw stage objects of the checked-in settings file. */
 export function checkedInStages(): Record<string, Record<string, unknown>> {
   return JSON.parse(fs.readFileSync(DEFAULT_STAGES_FILE, 'utf8')).stages;
+}
+
+/** The message with which parseStage rejects raw settings (fails when it accepts them). */
+export function problems(raw: unknown): string {
+  try {
+    parseStage('t', raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected the settings to be rejected');
 }
 
 /** Writes a stages file holding the given stages; returns its path. */

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PACKAGE_SCRIPT, PACKAGE_SCRIPT_ENV, REPO_ROOT } from '../lib/lambda-package';
+import { DEFAULT_PRESETS_FILE } from '../lib/config';
 import { fixtures, serviceFunction, synth } from './helpers';
 
 const dir = path.join(fixtures.root, 'fake-package');
@@ -72,6 +73,8 @@ test('synth without lambdaAsset runs the package script once with --out <asset d
   expect(fs.readFileSync(path.join(asset, 'bootstrap'), 'utf8')).toBe('stand-in bootstrap\n');
   expect(fs.statSync(path.join(asset, 'bootstrap')).mode & 0o111).not.toBe(0);
   expect(fs.readdirSync(path.join(asset, 'assets', 'watermarks'))).toEqual(['logo.png']);
+  // The stage's presets file is added beside what the script wrote (IMAGE_SERVICE_PRESETS).
+  expect(fs.readFileSync(path.join(asset, 'presets.json'), 'utf8')).toBe(fs.readFileSync(DEFAULT_PRESETS_FILE, 'utf8'));
   // The script was told to write where CDK then took the asset from (its bundling dir),
   // and the zip bin/package writes beside its output does not stay in the cloud assembly.
   expect(path.dirname(m![1])).toBe(out.outdir);

@@ -1,22 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
-import { loadStage, Route, StageSettings } from '../lib/config';
-import { LISTING_PATH_PATTERN, ROUTE_METHODS, STRIP_AUTHORIZATION_ON_READS } from '../lib/image-service-stack';
+import { functionTimeoutSeconds, LAMBDA_MAX_OUTPUT_BYTES, loadStage, Route, StageSettings } from '../lib/config';
+import { LISTING_PATH_PATTERN, ROUTE_METHODS } from '../lib/image-service-stack';
 import { dashboardName, EMF_PHASES, metricsNamespace } from '../lib/monitoring';
 import { BODY_RULES, webAclName } from '../lib/waf';
 import { checkedInStages, only, resourcesOf, serviceFunction, synth, Synthesized } from './helpers';
+import { loadHandler, viewerEvent } from './viewer-function';
 
 // AWS managed origin request policy "AllViewerExceptHostHeader".
 const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 // AWS managed cache policy "CachingDisabled".
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
-
-/** Runs the viewer-request CloudFront Function source on a request and returns what it forwards. */
-function runViewerRequest(code: string, method: string, headers: Record<string, { value: string }>): any {
-  const handler = new Function(`${code}\nreturn handler;`)() as (event: unknown) => any;
-  return handler({ version: '1.0', request: { method, uri: '/a.jpg', querystring: {}, headers: structuredClone(headers), cookies: {} } });
-}
 
 const stageNames = Object.keys(checkedInStages());
 
@@ -34,8 +29,12 @@ describe.each(stageNames)('stage %s', (stage) => {
   });
 
   const logicalId = (type: string) => only(out.template, type)[0];
+  // The originals bucket is the versioned one (the log and results buckets are not).
   const bucketId = () => out.template.getResourceId('AWS::S3::Bucket', {
-    Properties: Match.objectLike({ BucketEncryption: Match.anyValue(), ...(s.accessLogs.s3 ? { LoggingConfiguration: Match.anyValue() } : {}) }),
+    Properties: Match.objectLike({ BucketEncryption: Match.anyValue(), VersioningConfiguration: { Status: 'Enabled' } }),
+  });
+  const resultsId = () => out.template.getResourceId('AWS::S3::Bucket', {
+    Properties: Match.objectLike({ LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-results' })]) } }),
   });
 
   test('cdk-nag AwsSolutions: no open finding, every acknowledgement has a reason', () => {
@@ -95,7 +94,7 @@ describe.each(stageNames)('stage %s', (stage) => {
     }
     expect(bucket.Properties.LoggingConfiguration !== undefined).toBe(s.accessLogs.s3);
     expect(dist.Properties.DistributionConfig.Logging !== undefined).toBe(s.accessLogs.cloudfront);
-    const logBuckets = resourcesOf(out.template, 'AWS::S3::Bucket').filter(([id]) => id !== bucketId());
+    const logBuckets = resourcesOf(out.template, 'AWS::S3::Bucket').filter(([id]) => id !== bucketId() && (!s.resultCache.enabled || id !== resultsId()));
     expect(logBuckets).toHaveLength(s.accessLogs.s3 || s.accessLogs.cloudfront ? 1 : 0);
   });
 
@@ -108,7 +107,8 @@ describe.each(stageNames)('stage %s', (stage) => {
 
   test('bucket lifecycle: retained or emptied on destroy as configured', () => {
     const [, bucket] = resourcesOf(out.template, 'AWS::S3::Bucket').find(([id]) => id === bucketId())!;
-    const autoDelete = resourcesOf(out.template, 'Custom::S3AutoDeleteObjects');
+    // The results bucket is a cache and always goes with the stack (edge.test.ts).
+    const autoDelete = resourcesOf(out.template, 'Custom::S3AutoDeleteObjects').filter(([, r]) => r.Properties.BucketName.Ref === bucketId());
     if (s.bucket.retain) {
       expect(bucket.DeletionPolicy).toBe('Retain');
       expect(autoDelete).toHaveLength(0);
@@ -157,6 +157,32 @@ describe.each(stageNames)('stage %s', (stage) => {
         expect(seen).not.toContain(`${m} ${ROUTE_METHODS[disabled].resource}`);
       }
     }
+  });
+
+  test('every Lambda method streams: transfer mode STREAM, the response-streaming URI, the function\'s timeout', () => {
+    const [fnId, fn] = serviceFunction(out.template);
+    const timeout = functionTimeoutSeconds(s.lambda.timeoutSeconds, s.limits.maxOutputBytes);
+    const methods = resourcesOf(out.template, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod !== 'OPTIONS');
+    expect(methods.length).toBeGreaterThan(0);
+    for (const [, m] of methods) {
+      const i = m.Properties.Integration;
+      expect(i.ResponseTransferMode).toBe('STREAM');
+      // InvokeWithResponseStream: API version 2021-11-15, action response-streaming-invocations.
+      expect(i.Uri).toEqual({ 'Fn::Join': ['', [
+        `arn:aws:apigateway:${s.region}:lambda:path/2021-11-15/functions/`,
+        { 'Fn::GetAtt': [fnId, 'Arn'] },
+        '/response-streaming-invocations',
+      ]] });
+      expect(i.TimeoutInMillis).toBe(timeout * 1000);
+    }
+    // The function runs while it streams: processing plus the capped-rate transfer of the largest body.
+    expect(fn.Properties.Timeout).toBe(timeout);
+    expect(timeout).toBeLessThanOrEqual(900); // API Gateway's streaming limit: 15 minutes
+    // InvokeWithResponseStream needs lambda:InvokeFunction, what the API's permissions grant.
+    const grants = resourcesOf(out.template, 'AWS::Lambda::Permission')
+      .filter(([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com');
+    expect(grants.length).toBeGreaterThan(0);
+    for (const [, g] of grants) expect(g.Properties.Action).toBe('lambda:InvokeFunction');
   });
 
   test('CORS preflights (on /{proxy+} for writes, on / for a token-guarded listing) answer only the stage origins', () => {
@@ -213,11 +239,13 @@ describe.each(stageNames)('stage %s', (stage) => {
           CachePolicyId: { Ref: logicalId('AWS::CloudFront::CachePolicy') },
           CachedMethods: ['GET', 'HEAD'],
         }),
-        Origins: [Match.objectLike({ CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only' }) })],
+        Origins: Match.arrayWith([Match.objectLike({ Id: 'api', CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only' }) })]),
       }),
     });
-    // The origin is this stack's API.
+    // The behaviours' origin is this stack's API (the bucket origins have none: edge.test.ts).
     const [, dist] = only(out.template, 'AWS::CloudFront::Distribution');
+    expect(dist.Properties.DistributionConfig.Origins[0].Id).toBe('api');
+    expect(dist.Properties.DistributionConfig.DefaultCacheBehavior.TargetOriginId).toBe('api');
     expect(JSON.stringify(dist.Properties.DistributionConfig.Origins[0].DomainName)).toContain(logicalId('AWS::ApiGateway::RestApi'));
   });
 
@@ -233,7 +261,7 @@ describe.each(stageNames)('stage %s', (stage) => {
   test('cache policy: keyed on every query string (signatures included), TTLs from settings, compression', () => {
     const writes = s.routes.includes('upload') || s.routes.includes('delete');
     const perOrigin = s.corsOrigins.length > 0 && !s.corsOrigins.includes('*');
-    const headers = [...(writes ? ['Authorization'] : []), ...(perOrigin ? ['Origin'] : [])];
+    const headers = [...(writes ? ['Authorization'] : []), ...(perOrigin ? ['Origin'] : []), 'x-image-accept'];
     out.template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: s.cache.defaultTtlSeconds,
@@ -243,7 +271,8 @@ describe.each(stageNames)('stage %s', (stage) => {
           QueryStringsConfig: { QueryStringBehavior: 'all' },
           // Authorization is named only so that it reaches the Lambda on POST/DELETE (reads lose
           // it at the edge); Origin because the Lambda's CORS answer depends on it.
-          HeadersConfig: headers.length > 0 ? { HeaderBehavior: 'whitelist', Headers: headers } : { HeaderBehavior: 'none' },
+          // x-image-accept: the viewer function's Accept class, the only header added for issue 17.
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: headers },
           CookiesConfig: { CookieBehavior: 'none' },
           EnableAcceptEncodingGzip: true,
           EnableAcceptEncodingBrotli: true,
@@ -252,7 +281,7 @@ describe.each(stageNames)('stage %s', (stage) => {
     });
   });
 
-  test('CloudFront write behaviour: Authorization reaches POST/DELETE, GET/HEAD never carry it', () => {
+  test('CloudFront write behaviour: Authorization reaches POST/DELETE, GET/HEAD never carry it', async () => {
     const writes = s.routes.includes('upload') || s.routes.includes('delete');
     expect(writes).toBe(true); // every checked-in stage enables writes
     const [, dist] = only(out.template, 'AWS::CloudFront::Distribution');
@@ -266,13 +295,13 @@ describe.each(stageNames)('stage %s', (stage) => {
     expect(behavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fnId, 'FunctionARN'] } }]);
     expect(fn.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
     expect(fn.Properties.AutoPublish).toBe(true);
-    expect(fn.Properties.FunctionCode).toBe(STRIP_AUTHORIZATION_ON_READS);
-    const headers = { authorization: { value: 'Bearer t1' }, accept: { value: 'image/avif' } };
-    for (const method of ['GET', 'HEAD']) {
-      expect(runViewerRequest(fn.Properties.FunctionCode, method, headers).headers).toEqual({ accept: { value: 'image/avif' } });
-    }
-    for (const method of ['POST', 'DELETE']) {
-      expect(runViewerRequest(fn.Properties.FunctionCode, method, headers).headers).toEqual(headers);
+    expect(JSON.parse(/^const CONFIG = (.*);$/m.exec(fn.Properties.FunctionCode)![1]).writes).toBe(true);
+    const headers = { authorization: 'Bearer t1', accept: 'image/avif' };
+    for (const method of ['GET', 'HEAD', 'POST', 'DELETE']) {
+      const request = await loadHandler(fn.Properties.FunctionCode).handler(viewerEvent(method, '/a.jpg', undefined, headers));
+      const kept = method === 'POST' || method === 'DELETE';
+      expect([method, request.headers.authorization]).toEqual([method, kept ? { value: 'Bearer t1' } : undefined]);
+      expect(request.headers.accept).toEqual({ value: 'image/avif' });
     }
   });
 
@@ -303,7 +332,7 @@ describe.each(stageNames)('stage %s', (stage) => {
       Architectures: ['arm64'],
       Runtime: 'provided.al2023',
       MemorySize: s.lambda.memoryMb,
-      Timeout: s.lambda.timeoutSeconds,
+      Timeout: functionTimeoutSeconds(s.lambda.timeoutSeconds, s.limits.maxOutputBytes),
       LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
       ReservedConcurrentExecutions: s.lambda.reservedConcurrency,
     });
@@ -340,15 +369,16 @@ describe.each(stageNames)('stage %s', (stage) => {
     });
   });
 
-  test('Lambda environment: output limit within what a Lambda response can carry', () => {
+  test('Lambda environment: output limit within what a streamed Lambda response can carry', () => {
     const env = serviceFunction(out.template)[1].Properties.Environment.Variables;
-    expect(Number(env.IMAGE_SERVICE_MAX_OUTPUT_BYTES)).toBeLessThanOrEqual(4_500_000);
+    expect(Number(env.IMAGE_SERVICE_MAX_OUTPUT_BYTES)).toBe(s.limits.maxOutputBytes);
+    expect(Number(env.IMAGE_SERVICE_MAX_OUTPUT_BYTES)).toBeLessThanOrEqual(LAMBDA_MAX_OUTPUT_BYTES);
   });
 
-  test('Lambda environment: processing deadline 1.5 s below the function timeout', () => {
+  test('Lambda environment: processing deadline 1.5 s below the processing time, streaming time on top', () => {
     const [, fn] = serviceFunction(out.template);
     const deadline = Number(fn.Properties.Environment.Variables.IMAGE_SERVICE_DEADLINE_MS);
-    expect(fn.Properties.Timeout).toBe(s.lambda.timeoutSeconds);
+    expect(fn.Properties.Timeout).toBe(functionTimeoutSeconds(s.lambda.timeoutSeconds, s.limits.maxOutputBytes));
     expect(deadline).toBe(Math.max(1000, s.lambda.timeoutSeconds * 1000 - 1500));
     expect(deadline).toBeLessThan(fn.Properties.Timeout * 1000);
   });
@@ -371,7 +401,9 @@ describe.each(stageNames)('stage %s', (stage) => {
   test('CloudFront sends X-Origin-Verify from the secret\'s originSecret field: a dynamic reference, nothing in clear', () => {
     const [, dist] = only(out.template, 'AWS::CloudFront::Distribution');
     const origins: any[] = dist.Properties.DistributionConfig.Origins;
-    expect(origins).toHaveLength(1);
+    expect(origins.length).toBe(s.edge.serveFromS3 ? 3 : 1);
+    // Only the API origin carries the header: the buckets never see the origin secret.
+    for (const o of origins.slice(1)) expect(o.OriginCustomHeaders).toBeUndefined();
     expect(origins[0].OriginCustomHeaders).toEqual([{
       HeaderName: 'X-Origin-Verify',
       HeaderValue: `{{resolve:secretsmanager:${s.secretsId}:SecretString:originSecret::${s.secretsVersionId ?? ''}}}`,
@@ -416,12 +448,12 @@ describe.each(stageNames)('stage %s', (stage) => {
         expect([st.Action].flat().sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
         continue;
       }
-      for (const r of resources) {
-        const text = JSON.stringify(r);
-        expect(text === JSON.stringify({ 'Fn::GetAtt': [bucketId(), 'Arn'] })
-          || text === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, '/*']] })
-          || text === JSON.stringify({ 'Fn::GetAtt': [groupId, 'Arn'] })).toBe(true);
-      }
+      const buckets = [bucketId(), ...(s.resultCache.enabled ? [resultsId()] : [])];
+      const allowed = [
+        ...buckets.flatMap((b) => [{ 'Fn::GetAtt': [b, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [b, 'Arn'] }, '/*']] }]),
+        { 'Fn::GetAtt': [groupId, 'Arn'] },
+      ].map((r) => JSON.stringify(r));
+      for (const r of resources) expect(allowed).toContain(JSON.stringify(r));
       for (const a of [st.Action].flat()) actions.add(a);
     }
     const expected = ['s3:GetObject', 's3:ListBucket', 'logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'];

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../lib/app';
 import { loadStage } from '../lib/config';
 import { ImageServiceStack } from '../lib/image-service-stack';
-import { CDK_JSON_CONTEXT, checkedInStages, fixtures, resourcesOf, serviceFunction, synth, Synthesized, writeStagesFile } from './helpers';
+import { CDK_JSON_CONTEXT, checkedInStages, fixtures, only, resourcesOf, serviceFunction, synth, Synthesized, writeStagesFile } from './helpers';
 
 const dev = (): Record<string, any> => structuredClone(checkedInStages().dev);
 
@@ -25,7 +25,8 @@ describe('a read-only stage (only "get" enabled)', () => {
   });
 
   test('takes its Lambda sizing from the settings', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'bootstrap', MemorySize: 512, Timeout: 10, ReservedConcurrentExecutions: 7 });
+    // Timeout: 10 s of processing, plus streaming the default 199 MB ceiling (97 s) and 2 s.
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'bootstrap', MemorySize: 512, Timeout: 109, ReservedConcurrentExecutions: 7 });
   });
 
   test('CloudFront allows only GET and HEAD', () => {
@@ -34,16 +35,18 @@ describe('a read-only stage (only "get" enabled)', () => {
     });
   });
 
-  test('no Authorization anywhere at the edge: not in the cache key, no function, no listing behaviour', () => {
-    // Origin stays: the Lambda's CORS answer depends on it.
+  test('no Authorization anywhere at the edge: not in the cache key, not removed by the function, no listing behaviour', () => {
+    // Origin stays: the Lambda's CORS answer depends on it; x-image-accept is the Accept class.
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
-        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Origin'] } }),
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Origin', 'x-image-accept'] } }),
       }),
     });
-    template.resourceCountIs('AWS::CloudFront::Function', 0);
+    // The viewer function still sets the Accept class, with nothing to strip.
+    const [, fn] = only(template, 'AWS::CloudFront::Function');
+    expect(JSON.parse(/^const CONFIG = (.*);$/m.exec(fn.Properties.FunctionCode)![1]).writes).toBe(false);
     const [, dist] = resourcesOf(template, 'AWS::CloudFront::Distribution')[0];
-    expect(dist.Properties.DistributionConfig.DefaultCacheBehavior.FunctionAssociations).toBeUndefined();
+    expect(dist.Properties.DistributionConfig.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1);
     expect(dist.Properties.DistributionConfig.CacheBehaviors).toBeUndefined();
   });
 
@@ -62,12 +65,14 @@ describe('a read-only stage (only "get" enabled)', () => {
     expect(serviceFunction(template)[1].Properties.Environment.Variables.IMAGE_SERVICE_DEADLINE_MS).toBe('8500');
   });
 
-  test('the function may read and list, but neither write nor delete', () => {
-    const text = JSON.stringify(template.findResources('AWS::IAM::Policy'));
-    expect(text).toContain('s3:GetObject');
-    expect(text).toContain('s3:ListBucket');
-    expect(text).not.toContain('s3:PutObject');
-    expect(text).not.toContain('s3:DeleteObject');
+  test('the function may read and list originals, but neither write nor delete them (results are its own cache)', () => {
+    const statements: any[] = Object.values<any>(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const originals = statements.filter((st) => st.Sid === 'OriginalsObjects' || st.Sid === 'OriginalsList');
+    expect(originals.map((st) => st.Action).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+    // Null model: the results statement does write, and it names only the results bucket.
+    const results = statements.find((st) => st.Sid === 'ResultsObjects');
+    expect(results.Action).toContain('s3:PutObject');
+    expect(JSON.stringify(results.Resource)).toContain('Results');
     const [, fn] = serviceFunction(template);
     expect(fn.Properties.Environment.Variables.IMAGE_SERVICE_ROUTES).toBe('get');
   });
@@ -155,7 +160,8 @@ describe('a public listing', () => {
 
   test('gets no preflight on / (a public listing is a simple GET) and no Authorization at the edge', () => {
     expect(resourcesOf(template, 'AWS::ApiGateway::Method').map(([, m]) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'HEAD']);
-    template.resourceCountIs('AWS::CloudFront::Function', 0);
+    const [, fn] = only(template, 'AWS::CloudFront::Function');
+    expect(JSON.parse(/^const CONFIG = (.*);$/m.exec(fn.Properties.FunctionCode)![1]).writes).toBe(false);
   });
 
   test('still keeps the listing out of the edge cache', () => {
@@ -177,7 +183,7 @@ describe('CORS for any origin ("*")', () => {
     expect(serviceFunction(template)[1].Properties.Environment.Variables.IMAGE_SERVICE_CORS_ORIGINS).toBe('*');
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
-        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] } }),
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization', 'x-image-accept'] } }),
       }),
     });
   });
@@ -264,7 +270,7 @@ describe('a stage without CORS origins', () => {
   test('keys the cache on Authorization only (for writes), with no preflight anywhere', () => {
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
-        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] } }),
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization', 'x-image-accept'] } }),
       }),
     });
     expect(resourcesOf(template, 'AWS::ApiGateway::Method').filter(([, m]) => m.Properties.HttpMethod === 'OPTIONS')).toEqual([]);
