@@ -422,7 +422,7 @@ pm.test('{len(sources)} originals stored', () => pm.expect(pm.response.json().ET
     ]
     for row in table["valid"]:
         pending = row.get("pending", False)
-        want = {"format": row["format"], "size": row.get("size"), "pending": pending}
+        want = {"format": row["format"], "size": row.get("size"), "pending": pending, "vary": row.get("vary")}
         tests = f"""const want = {js(want)};
 const info = pm.response.code === 200 ? eval(pm.collectionVariables.get('imageInfo'))(pm.response.stream) : null;
 if (want.pending && pm.response.code === 415 && want.format === 'avif') {{
@@ -436,6 +436,10 @@ if (want.pending && pm.response.code === 415 && want.format === 'avif') {{
         console.log('pending row {row["query"]}: got ' + info.format + ' ' + info.width + 'x' + info.height + (want.size ? ', will be ' + want.size.join('x') : ''));
     }} else {{
         pm.test('format ' + want.format, () => pm.expect(info.format).to.eql(want.format));
+        if (want.vary) {{
+            const vary = pm.response.headers.all().filter((h) => h.key.toLowerCase() === 'vary').map((h) => h.value).join(',');
+            pm.test('Vary lists ' + want.vary, () => pm.expect(vary.split(',').map((v) => v.trim().toLowerCase())).to.include(want.vary.toLowerCase()));
+        }}
         if (want.size && info.width !== null) {{
             pm.test('size ' + want.size.join('x'), () => pm.expect([info.width, info.height]).to.eql(want.size));
         }}
@@ -444,7 +448,8 @@ if (want.pending && pm.response.code === 415 && want.format === 'avif') {{
 """
         name = f"{row['param']}: {row['src']}?{row['query']}" + (" (pending)" if pending else "")
         url = "{{baseUrl}}/{{runPath}}/src/" + row["src"] + "?" + encode_query(row["query"])
-        items.append(request(name, "GET", url, tests))
+        headers = list(row.get("headers", {}).items())
+        items.append(request(name, "GET", url, tests, headers=headers))
     for row in table["invalid"]:
         tests = f"""{error_is("invalid-parameter", 400)}
 pm.test("message names '{row['param']}'", () => pm.expect(pm.response.json().message).to.include("'{row['param']}'"));
@@ -465,11 +470,51 @@ pm.test("message names '{row['param']}'", () => pm.expect(pm.response.json().mes
             headers=[("If-None-Match", "{{variantEtag}}")],
         )
     )
+    items.extend(result_cache_requests())
+    items.append(large_result_request())
     return folder(
         "Transforms",
         items,
-        "One request per row of integration-tests/transforms.json: the output format and size are read from the image bytes. Rows marked pending are parameters the service accepts but does not apply yet.",
+        "One request per row of integration-tests/transforms.json, with the row's request headers (real browser Accept strings for fm=auto): the output format and size are read from the image bytes, and Vary is checked where the row names it. Rows marked pending are parameters the service accepts but does not apply yet.",
     )
+
+
+def result_cache_requests():
+    """The same transform twice: rendered, then served from the result cache. A quality
+    drawn per run keeps the first request a render on a store that outlives runs."""
+    url = "{{baseUrl}}/{{runPath}}/src/cat.jpg?w=140&fm=webp&q={{cacheQuality}}"
+    pre = "pm.collectionVariables.set('cacheQuality', String(2 + Math.floor(Math.random() * 97)));"
+    first = f"""{status_is(200)}
+pm.collectionVariables.set('cacheEtag', pm.response.headers.get('ETag'));
+pm.test('first request: X-Result-Cache miss', () => pm.expect(pm.response.headers.get('X-Result-Cache')).to.eql('miss'));
+"""
+    # Behind CloudFront the second answer may come from the edge cache (which replays the
+    # first answer's headers) or from S3 (no X-Result-Cache at all); the ETag is the same.
+    second = f"""{status_is(200)}
+pm.test('second request: the same variant', () => pm.expect(pm.response.headers.get('ETag')).to.eql(pm.collectionVariables.get('cacheEtag')));
+if (!(pm.response.headers.get('X-Cache') || '').toLowerCase().includes('cloudfront')) {{
+    pm.test('second request: X-Result-Cache hit', () => pm.expect(pm.response.headers.get('X-Result-Cache')).to.eql('hit'));
+}}
+"""
+    return [
+        request("Result cache: a transform rendered", "GET", url, first, pre=pre),
+        request("Result cache: the same transform served from the cache", "GET", url, second),
+    ]
+
+
+def large_result_request():
+    """A result past the 6 MB a buffered Lambda answer could carry (2048x1536 as an
+    uncompressed TIFF): on Lambda it arrives streamed."""
+    tests = f"""{status_is(200)}
+pm.test('image/tiff', () => pm.expect(pm.response.headers.get('Content-Type')).to.eql('image/tiff'));
+pm.test('over 6 MB, whole', () => {{
+    pm.expect(pm.response.stream.length).to.be.above(6000000);
+    const declared = pm.response.headers.get('Content-Length');
+    if (declared) pm.expect(Number(declared)).to.eql(pm.response.stream.length);
+}});
+"""
+    url = "{{baseUrl}}/{{runPath}}/src/bug.png?fm=tiff"
+    return request("A result over 6 MB (streamed on Lambda)", "GET", url, tests)
 
 
 def errors_folder():

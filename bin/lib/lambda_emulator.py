@@ -5,9 +5,15 @@ Implements what a custom runtime (provided.al2023) talks to, as the Lambda servi
        the body, with Lambda-Runtime-Aws-Request-Id, Lambda-Runtime-Deadline-Ms,
        Lambda-Runtime-Invoked-Function-Arn and Lambda-Runtime-Trace-Id headers
   POST /2018-06-01/runtime/invocation/{id}/response  the function's result  -> 202
+       buffered (a Content-Length body), or streamed: `Lambda-Runtime-Function-Response-Mode:
+       streaming` with `Transfer-Encoding: chunked`, read chunk by chunk as it arrives
+       (time of the first body byte kept), then optional trailers
+       `Lambda-Runtime-Function-Error-Type` / `Lambda-Runtime-Function-Error-Body` (base64)
+       that turn it into a mid-stream error
   POST /2018-06-01/runtime/invocation/{id}/error     a function error      -> 202
   POST /2018-06-01/runtime/init/error                 init failed           -> 202
 Every request body is read whole (Content-Length or chunked) before the answer is sent.
+A streaming response without chunked encoding is a protocol error (recorded, answered 400).
 Stdlib only. Used by lambda_emulator_suite.py; `python3 lambda_emulator.py PORT` serves
 one by itself and invokes events given as JSON lines on stdin (one answer line each).
 """
@@ -31,10 +37,15 @@ API = "/2018-06-01/runtime"
 @dataclass
 class Outcome:
     """How one invocation ended."""
-    kind: str  # "response" or "error"
+    kind: str  # "response", "error", or "stream-error" (a streamed response ended by error trailers)
     body: bytes
     headers: dict = field(default_factory=dict)
     seconds: float = 0.0
+    streamed: bool = False  # response mode `streaming`, chunked
+    trailers: dict = field(default_factory=dict)  # names lower-cased
+    chunks: int = 0
+    first_byte_at: float | None = None  # time.monotonic() of the first body byte
+    first_byte_seconds: float | None = None  # from the invocation's start
 
     def json(self):
         return json.loads(self.body)
@@ -93,6 +104,8 @@ class RuntimeApi:
             raise TimeoutError(f"no answer to invocation {request_id}")
         outcome = slot[0]
         outcome.seconds = time.monotonic() - started
+        if outcome.first_byte_at is not None:
+            outcome.first_byte_seconds = outcome.first_byte_at - started
         return outcome
 
     def _finish(self, request_id: str, outcome: Outcome) -> bool:
@@ -110,20 +123,56 @@ class RuntimeApi:
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the real Runtime API
 
+            def chunked(self) -> bool:
+                return "chunked" in (self.headers.get("transfer-encoding") or "").lower()
+
             def read_body(self) -> bytes:
-                if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-                    chunks = []
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                        if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                                pass  # trailers
-                            break
-                        chunks.append(self.rfile.read(size))
-                        self.rfile.readline()
-                    return b"".join(chunks)
+                if self.chunked():
+                    return self.read_chunks(Outcome("response", b""))
                 length = int(self.headers.get("content-length") or 0)
                 return self.rfile.read(length) if length else b""
+
+            def read_chunks(self, into: Outcome) -> bytes:
+                """A chunked body, chunk by chunk as it arrives; counts the chunks, keeps
+                the time of the first body byte and the trailers in `into`."""
+                chunks = []
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        raise ConnectionError("the body ended inside a chunk header")
+                    size = int(line.split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        while True:
+                            trailer = self.rfile.readline()
+                            if trailer in (b"\r\n", b"\n", b""):
+                                break
+                            name, _, value = trailer.decode("latin-1").partition(":")
+                            into.trailers[name.strip().lower()] = value.strip()
+                        break
+                    data = self.rfile.read(size)
+                    if into.first_byte_at is None:
+                        into.first_byte_at = time.monotonic()
+                    chunks.append(data)
+                    into.chunks += 1
+                    self.rfile.readline()
+                return b"".join(chunks)
+
+            def read_response(self, kind: str) -> Outcome:
+                """A function's result, buffered or streamed (as the Runtime API takes it)."""
+                headers = dict(self.headers.items())
+                mode = (self.headers.get("lambda-runtime-function-response-mode") or "").lower()
+                if kind != "response" or mode != "streaming":
+                    return Outcome(kind, self.read_body(), headers)
+                out = Outcome(kind, b"", headers, streamed=True)
+                if not self.chunked():
+                    api.protocol_errors.append(f"{self.path}: response mode streaming without chunked encoding")
+                    out.body = self.read_body()
+                    out.kind = "protocol-error"
+                    return out
+                out.body = self.read_chunks(out)
+                if "lambda-runtime-function-error-type" in out.trailers:
+                    out.kind = "stream-error"
+                return out
 
             def answer(self, status: int, body: bytes = b"", headers: dict | None = None) -> None:
                 self.send_response_only(status)
@@ -155,18 +204,24 @@ class RuntimeApi:
                 })
 
             def do_POST(self) -> None:
-                body = self.read_body()  # whole, before answering
                 accepted = b'{"status":"OK"}'
                 if self.path == f"{API}/init/error":
+                    body = self.read_body()  # whole, before answering
                     api.init_error = Outcome("error", body, dict(self.headers.items()))
                     api.first_poll.set()  # nobody will poll: wake whoever waits for init
                     self.answer(202, accepted)
                     return
                 m = re.fullmatch(rf"{API}/invocation/([^/]+)/(response|error)", self.path)
                 if not m:
+                    self.read_body()
                     self.answer(404, b'{"errorType":"InvalidRequest","errorMessage":"unknown path"}')
                     return
-                if not api._finish(m.group(1), Outcome(m.group(2), body, dict(self.headers.items()))):
+                outcome = self.read_response(m.group(2))  # whole, before answering
+                if outcome.kind == "protocol-error":
+                    self.answer(400, b'{"errorType":"InvalidRequest","errorMessage":"streaming needs chunked encoding"}')
+                    api._finish(m.group(1), outcome)
+                    return
+                if not api._finish(m.group(1), outcome):
                     api.protocol_errors.append(f"{self.path}: unknown or already answered request id")
                     self.answer(400, b'{"errorType":"InvalidRequestID","errorMessage":"unknown request id"}')
                     return

@@ -12,6 +12,10 @@ responses were lost (0 of 400 with a Python client holding one connection). The 
 reads each request from the function whole and forwards it on one long-lived
 connection, one at a time (the runtime's loop is sequential: `next`, then `response`).
 Requests, responses and their headers pass unchanged; measured: 0 of 300 lost.
+A chunked request (a streamed response: `Lambda-Runtime-Function-Response-Mode:
+streaming`) is read whole too and forwarded chunked, chunk for chunk, with its trailers:
+cargo-lambda takes the first chunk as the streaming prelude and the second as the
+delimiter, as `lambda_runtime` writes them.
 """
 
 import http.client
@@ -36,13 +40,41 @@ def main() -> None:
     class Relay(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive towards the function, as on Lambda
 
+        def read_chunks(self) -> tuple[list[bytes], list[bytes]]:
+            chunks, trailers = [], []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
+                        trailers.append(line.rstrip(b"\r\n"))
+                    return chunks, trailers
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+
+        def send_chunked(self, headers: dict) -> None:
+            chunks, trailers = self.read_chunks()
+            upstream.putrequest(self.command, self.path, skip_accept_encoding=True)
+            for key, value in headers.items():
+                upstream.putheader(key, value)
+            upstream.putheader("Transfer-Encoding", "chunked")
+            if self.headers.get("trailer"):
+                upstream.putheader("Trailer", self.headers["trailer"])
+            upstream.endheaders()
+            for chunk in chunks:
+                upstream.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            upstream.send(b"0\r\n" + b"".join(t + b"\r\n" for t in trailers) + b"\r\n")
+
         def relay(self) -> None:
+            chunked = "chunked" in (self.headers.get("transfer-encoding") or "").lower()
             length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length else None
+            body = self.rfile.read(length) if length and not chunked else None
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             # No timeout: `/invocation/next` blocks until there is an invocation.
             with lock:
-                upstream.request(self.command, self.path, body=body, headers=headers)
+                if chunked:
+                    self.send_chunked(headers)
+                else:
+                    upstream.request(self.command, self.path, body=body, headers=headers)
                 answer = upstream.getresponse()
                 payload = answer.read()
             self.send_response_only(answer.status, answer.reason)

@@ -86,6 +86,16 @@ impl Res {
             .unwrap_or_else(|| panic!("{} {}: no {name} header", self.method, self.url))
     }
 
+    /// The body length the service declared: `Content-Length`, or for an answer a
+    /// Lambda front end streamed, the value it moved to
+    /// `x-amzn-remapped-content-length` (the function's own Content-Length, which
+    /// cargo-lambda's streaming front end relabels rather than drops).
+    pub fn declared_length(&self) -> &str {
+        self.header("content-length")
+            .or_else(|| self.header("x-amzn-remapped-content-length"))
+            .unwrap_or_else(|| self.need("content-length"))
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body[..self.body.len().min(600)]).into_owned()
     }

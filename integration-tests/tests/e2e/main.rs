@@ -8,8 +8,10 @@
 //! skips (and fails when `INTEGRATION_REQUIRE_BASE_URL=1`). `bin/integration-test`
 //! starts local targets and sets both.
 
+mod cache;
 mod contract;
 mod edge;
+mod large;
 mod transforms;
 
 use integration_tests::{samples, Service, Settings};
@@ -50,6 +52,8 @@ fn all_tests() -> Vec<Test> {
     let mut tests = contract::tests();
     tests.extend(transforms::tests());
     tests.extend(edge::tests());
+    tests.extend(cache::tests());
+    tests.extend(large::tests());
     tests
 }
 

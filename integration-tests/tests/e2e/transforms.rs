@@ -50,9 +50,10 @@ async fn valid_rows_have_the_expected_format_and_size(svc: Svc) {
             .map(|s| (s[0].as_u64().unwrap() as u32, s[1].as_u64().unwrap() as u32));
         let pending = row["pending"].as_bool().unwrap_or(false);
         let path = svc.path(&format!("src/{src}?{}", encode_query(query, &src_dir)));
-        let res = svc.get(&path).await;
+        let headers = row_headers(row);
+        let res = svc.get_with(&path, &headers).await;
 
-        let full = check_row(&res, format, size);
+        let full = check_row(&res, format, size).and_then(|()| check_vary(&res, row));
         match (full, pending) {
             (Ok(()), false) => {}
             (Ok(()), true) => {
@@ -94,6 +95,43 @@ async fn valid_rows_have_the_expected_format_and_size(svc: Svc) {
         rows.len(),
         failures.join("\n  ")
     );
+}
+
+/// The request headers a row asks for (`"headers": {"Accept": "…"}`), if any.
+fn row_headers(row: &Value) -> Vec<(&str, &str)> {
+    row["headers"].as_object().map_or_else(Vec::new, |headers| {
+        headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str(),
+                    value.as_str().expect("header values are strings"),
+                )
+            })
+            .collect()
+    })
+}
+
+/// A row's `"vary"` must be one of the response's `Vary` names (any case).
+fn check_vary(res: &integration_tests::Res, row: &Value) -> Result<(), String> {
+    let Some(want) = row["vary"].as_str() else {
+        return Ok(());
+    };
+    let vary: Vec<&str> = res
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let vary = vary.join(", ");
+    let listed = vary
+        .split(',')
+        .any(|name| name.trim().eq_ignore_ascii_case(want));
+    if listed {
+        Ok(())
+    } else {
+        Err(format!("Vary {vary:?} does not list {want}"))
+    }
 }
 
 /// The full expectation of a valid row: 200, an image whose `Content-Type` matches its
@@ -158,7 +196,7 @@ async fn every_parameter_is_covered(_svc: Svc) {
         "w", "h", "f", "p", "bg", "k", "ex", "dpr", "cb", "ca", "tr", "r", "flip", "flop", "af",
         "afbg", "afi", "sh", "md", "bl", "fl", "gm", "ng", "nr", "cl", "cv", "th", "uf", "bo",
         "li", "rc", "mo", "t", "g", "pc", "tc", "ra", "ea", "ec", "jc", "bb", "wm", "gr", "q",
-        "fm", "ll",
+        "fm", "ll", "preset",
     ];
     let table = table();
     for kind in ["valid", "invalid"] {
