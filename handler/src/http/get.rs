@@ -221,6 +221,8 @@ async fn serve_variant(
         None => None,
     };
     work.phases.add(Phase::Store, lookup.elapsed());
+    // What placed a `p=face` crop is known only when this request rendered it.
+    let mut crop = None;
     let (bytes, mime, outcome, fallback) = match cached {
         Some(found) => {
             // A hit says again whether it was the AVIF budget's WebP (`X-Image-Format-
@@ -250,6 +252,7 @@ async fn serve_variant(
                 work.phases.add(Phase::Store, write.elapsed());
             }
             let fallback = rendered.fallback;
+            crop = rendered.crop;
             (rendered.bytes, rendered.mime.to_string(), outcome, fallback)
         }
     };
@@ -267,6 +270,10 @@ async fn serve_variant(
         RESULT_CACHE_HEADER,
         HeaderValue::from_static(outcome.as_str()),
     );
+    if let Some(strategy) = crop {
+        let value = HeaderValue::from_static(strategy.name());
+        response.headers_mut().insert(pipeline::CROP_HEADER, value);
+    }
     Ok(negotiate::mark(response, request.negotiated, fallback))
 }
 
@@ -282,6 +289,8 @@ struct Rendered {
     same_original: bool,
     /// Why a negotiated format is not the first choice (`X-Image-Format-Fallback`).
     fallback: Option<&'static str>,
+    /// What placed a `p=face` crop (`X-Image-Crop`).
+    crop: Option<crate::params::Strategy>,
 }
 
 /// Reads the original and the operand images and runs the pipeline, answering on
@@ -323,6 +332,7 @@ async fn render(
                 mime: rendered.mime,
                 same_original,
                 fallback: rendered.fallback,
+                crop: rendered.crop,
             })
         }
     }
