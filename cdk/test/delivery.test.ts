@@ -1,20 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, DEFAULT_AVIF_BUDGET_MS, DEFAULT_PRESETS_FILE, parseStage, presetsFileProblem } from '../lib/config';
+import { DEFAULT_AVIF_BUDGET_MS, DEFAULT_PRESETS_FILE, parseStage, presetsFileProblem } from '../lib/config';
 import { PRESETS_FILE_ON_LAMBDA } from '../lib/lambda-package';
-import { checkedInStages, fixtures, serviceFunction, synth, writeStagesFile } from './helpers';
+import { checkedInStages, fixtures, problems, serviceFunction, synth, writeStagesFile } from './helpers';
 
 const base = (): Record<string, any> => structuredClone(checkedInStages().dev);
-
-function problems(raw: unknown): string {
-  try {
-    parseStage('t', raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('expected the settings to be rejected');
-}
 
 /** Writes `text` as a presets file under the test root; returns its absolute path. */
 function presetsFile(name: string, text: string): string {
