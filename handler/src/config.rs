@@ -385,8 +385,8 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ),
     (
         "IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS",
-        "800",
-        "wall-clock time the `q=auto` trial encodes may take; when the next trial would end later, the format's default quality is used and `X-Image-Quality` says `auto-fallback=over-budget`; 0 = never search",
+        "1500",
+        "wall-clock time the `q=auto` trial encodes may take; when the trials still needed could end later, the format's default quality is used and `X-Image-Quality` says `auto-fallback=over-budget`; 0 = never search",
     ),
     (
         "IMAGE_SERVICE_PRESETS",
