@@ -10,7 +10,7 @@ use crate::codecs::{self, DecodeOptions, EncodeOptions};
 use crate::error::{Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
 use crate::ops::Operands;
-use crate::params::{StoreKey, WatermarkName};
+use crate::params::{StoreKey, Strategy, WatermarkName};
 use crate::plan::{format, Chosen, Plan, QualityChoice, Stage, Step, Traits};
 use image::DynamicImage;
 
@@ -56,7 +56,13 @@ pub struct Rendered {
     pub fallback: Option<&'static str>,
     /// What `q=auto` chose, for a lossy format (see [`codecs::auto_quality`]).
     pub quality: Option<codecs::auto_quality::Choice>,
+    /// For `p=face` with a cover crop: `face` when faces placed it, `attention` when none
+    /// was found (the value of [`CROP_HEADER`]).
+    pub crop: Option<Strategy>,
 }
+
+/// The response header that says what placed a `p=face` crop: `face` or `attention`.
+pub const CROP_HEADER: &str = "x-image-crop";
 
 fn check_size(step: &str, images: &[DynamicImage], limits: &Limits) -> Result<()> {
     if let Some(img) = images.first() {
@@ -225,6 +231,7 @@ pub fn render_with(
     let choose = |images: &[DynamicImage]| choose_format(plan, stored.format, few_colours, images);
     let mut encoded = None;
     let mut quality = None;
+    let mut crop = None;
     let mut first_op = true;
     for (stage, step) in plan.steps() {
         check_deadline(limits, started)?;
@@ -235,7 +242,9 @@ pub fn render_with(
                 Step::Op(op) => {
                     // Only a resize that runs first sees the source's logical size (see
                     // `ops::resize::Resize::apply`).
-                    op.apply_with(&mut images, first_op.then_some(logical), &operands)?;
+                    let logical = first_op.then_some(logical);
+                    let applied = op.run(&mut images, logical, &operands, limits.deadline)?;
+                    crop = applied.crop.or(crop);
                     first_op = false;
                     check_size(op.name(), &images, limits)?;
                 }
@@ -276,6 +285,7 @@ pub fn render_with(
         mime: chosen.format.mime(),
         fallback: chosen.fallback,
         quality,
+        crop,
     })
 }
 

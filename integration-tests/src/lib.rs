@@ -88,8 +88,8 @@ impl Res {
 
     /// The body length the service declared: `Content-Length`, or for an answer a
     /// Lambda front end streamed, the value it moved to
-    /// `x-amzn-remapped-content-length` (the function's own Content-Length, which
-    /// cargo-lambda's streaming front end relabels rather than drops).
+    /// `x-amzn-remapped-content-length` (API Gateway relabels the function's own
+    /// Content-Length rather than dropping it; a HEAD answer has no body to count).
     pub fn declared_length(&self) -> &str {
         self.header("content-length")
             .or_else(|| self.header("x-amzn-remapped-content-length"))

@@ -222,6 +222,8 @@ async fn serve_variant(
         None => None,
     };
     work.phases.add(Phase::Store, lookup.elapsed());
+    // What placed a `p=face` crop is known only when this request rendered it.
+    let mut crop = None;
     let (bytes, mime, outcome, fallback, quality) = match cached {
         Some(found) => {
             // A hit says again whether it was the AVIF budget's WebP (`X-Image-Format-
@@ -262,6 +264,7 @@ async fn serve_variant(
                 work.phases.add(Phase::Store, write.elapsed());
             }
             let (fallback, quality) = (rendered.fallback, rendered.quality);
+            crop = rendered.crop;
             let mime = rendered.mime.to_string();
             (rendered.bytes, mime, outcome, fallback, quality)
         }
@@ -286,6 +289,10 @@ async fn serve_variant(
     if let Some(value) = quality.and_then(|q| HeaderValue::from_str(&q).ok()) {
         response.headers_mut().insert(QUALITY_HEADER, value);
     }
+    if let Some(strategy) = crop {
+        let value = HeaderValue::from_static(strategy.name());
+        response.headers_mut().insert(pipeline::CROP_HEADER, value);
+    }
     Ok(negotiate::mark(response, request.negotiated, fallback))
 }
 
@@ -303,6 +310,8 @@ struct Rendered {
     fallback: Option<&'static str>,
     /// What `q=auto` chose (`X-Image-Quality`).
     quality: Option<String>,
+    /// What placed a `p=face` crop (`X-Image-Crop`).
+    crop: Option<crate::params::Strategy>,
 }
 
 /// Reads the original and the operand images and runs the pipeline, answering on
@@ -345,6 +354,7 @@ async fn render(
                 same_original,
                 fallback: rendered.fallback,
                 quality: rendered.quality.map(|choice| choice.header_value()),
+                crop: rendered.crop,
             })
         }
     }

@@ -16,16 +16,26 @@ pub use colour::{
 };
 pub use composite::{flatten, unflatten};
 pub use filters::{blur, clahe, convolve, median, sharpen};
-pub use geometry::{affine, extend, extract, flip, flop, resize, rotate, strategy, trim};
+pub use geometry::{affine, extend, extract, face, flip, flop, resize, rotate, strategy, trim};
 
 #[cfg(test)]
 pub mod testutil;
 
 use std::collections::HashMap;
 
+use std::time::Instant;
+
 use crate::error::{Error, Result};
-use crate::params::{StoreKey, WatermarkName};
+use crate::params::{StoreKey, Strategy, WatermarkName};
 use image::DynamicImage;
+
+/// What an operation found out while running, for the response to report.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// For `p=face`: the strategy that placed the cover crop, `Face` or `Attention`
+    /// (the `X-Image-Crop` header).
+    pub crop: Option<Strategy>,
+}
 
 /// Other images some operations need (`bo`, `jc` from the store, `wm` from the
 /// watermark assets), loaded and decoded by the pipeline before the operations run.
@@ -147,6 +157,26 @@ impl Op {
         logical_source: Option<(u32, u32)>,
     ) -> Result<()> {
         self.apply_with(images, logical_source, &Operands::default())
+    }
+
+    /// [`Op::apply_with`] for the pipeline: with the request's `deadline`, checked
+    /// inside a step that runs a long analysis before its own work (`p=face` finds the
+    /// faces, then resizes), and what the operation reports.
+    pub fn run(
+        &self,
+        images: &mut [DynamicImage],
+        logical_source: Option<(u32, u32)>,
+        operands: &Operands,
+        deadline: Option<Instant>,
+    ) -> Result<Applied> {
+        match self {
+            Op::Resize(r) => Ok(Applied {
+                crop: r.apply_reporting(images, logical_source, deadline)?,
+            }),
+            other => other
+                .apply_with(images, logical_source, operands)
+                .map(|()| Applied::default()),
+        }
     }
 
     /// [`Op::apply`] for plans with operand images (`bo`, `jc`, `wm`): `operands`

@@ -12,6 +12,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("h", "h=300"),
     ("f", "w=500&h=200&f=contain"),
     ("p", "w=500&h=200&p=right+top"),
+    ("fp", "w=400&h=400&fp=0.3,0.7"),
     ("bg", "w=500&h=200&f=contain&bg=rgba(255,255,255,0.5)"),
     ("k", "w=500&k=nearest"),
     (

@@ -109,12 +109,15 @@ keyword_enum! {
 }
 
 keyword_enum! {
-    /// `p=entropy|attention`: Sharp's smart-crop strategies for fit cover.
+    /// `p=entropy|attention|face`: smart-crop strategies for fit cover (the first two
+    /// are Sharp's).
     pub enum Strategy {
         /// Keep the region with the highest Shannon entropy.
         Entropy => "entropy",
         /// Keep the region with the most luminance frequency, saturation and skin tone.
         Attention => "attention",
+        /// Keep the faces found by the detector (`ops::face`); attention when none is.
+        Face => "face",
     }
 }
 
@@ -340,7 +343,7 @@ pub(crate) fn parse_position(raw: RawValue) -> Result<Position, Error> {
         .or_else(|| Gravity::from_words(text).map(Position::Gravity))
         .ok_or_else(|| {
             raw.invalid(format!(
-                "{GRAVITY_WORDS}, or a strategy: entropy or attention"
+                "{GRAVITY_WORDS}, or a strategy: entropy, attention or face"
             ))
         })
 }

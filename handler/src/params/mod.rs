@@ -20,6 +20,7 @@
 pub mod accept;
 mod color;
 pub mod docs;
+mod focal;
 mod json;
 mod keywords;
 mod names;
@@ -37,6 +38,7 @@ mod tests;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 pub use color::{Rgba, COLOUR_SYNTAX};
+pub use focal::FocalPoint;
 pub use keywords::{
     BitwiseOperator, Channel, Colourspace, Fit, Format, Gravity, Interpolator, Kernel, Position,
     Strategy,
@@ -93,6 +95,8 @@ pub struct Params {
     pub h: Option<u32>,
     pub f: Option<Fit>,
     pub p: Option<Position>,
+    /// Focal point for a cover crop; the plan refuses it together with `p`.
+    pub fp: Option<FocalPoint>,
     pub bg: Option<Rgba>,
     pub k: Option<Kernel>,
     pub ex: Option<Extend>,

@@ -52,6 +52,8 @@ const POSITIONS: &[&str] = &[
     "entropy",
     "attention",
     "Attention",
+    "face",
+    "FACE",
 ];
 const GRAVITIES: &[&str] = &[
     "north",
@@ -398,6 +400,9 @@ fn plain_value(key: &str) -> BoxedStrategy<String> {
         .boxed(),
         "f" => keyword(FITS),
         "p" => keyword(POSITIONS),
+        "fp" => (0.0..=1.0f64, 0.0..=1.0f64, any::<u8>(), any::<u8>())
+            .prop_map(|(x, y, sx, sy)| format!("{},{}", number_text(x, sx), number_text(y, sy)))
+            .boxed(),
         "bg" | "afbg" | "fl" | "t" => colour(),
         "k" => keyword(KERNELS),
         "ex" => extend(),

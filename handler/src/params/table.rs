@@ -3,6 +3,7 @@
 //! the README's parameter list all come from here.
 
 use super::color::{parse_colour, render_colour};
+use super::focal::{parse_focal_point, render_focal_point};
 use super::keywords::{
     parse_bitwise, parse_channel, parse_colourspace, parse_fit, parse_format, parse_gravity,
     parse_interpolator, parse_kernel, parse_position, render_name,
@@ -44,6 +45,8 @@ pub enum ValueKind {
     Array,
     /// A number, or a JSON object for the full form (`sh`).
     NumberOrObject,
+    /// Two numbers `x,y` (`fp`).
+    Point,
     /// A number, or a JSON array (`gm`).
     NumberOrArray,
     /// An integer, or a JSON object (`ex`).
@@ -69,6 +72,7 @@ impl ValueKind {
             ValueKind::Object => "JSON object",
             ValueKind::Array => "JSON array",
             ValueKind::NumberOrObject => "number or JSON object",
+            ValueKind::Point => "two numbers x,y",
             ValueKind::NumberOrArray => "number or JSON array",
             ValueKind::IntegerOrObject => "integer or JSON object",
             ValueKind::IntegerOrAuto => "integer or auto",
@@ -175,7 +179,9 @@ pub const KEYS: &[KeySpec] = &[
     key!(f, Keyword, Resizing, None, parse_fit, render_name,
         "How the image fits when both w and h are given: cover (default, crop to fill), contain (letterbox with bg), fill (stretch), inside or outside (keep aspect ratio)."),
     key!(p, Keyword, Resizing, None, parse_position, render_name,
-        "Anchor for fit cover or contain: a gravity (north, northeast, east, southeast, south, southwest, west, northwest, center/centre), a Sharp position (top, right top, right, right bottom, bottom, left bottom, left, left top, written with a space, -, _ or nothing between the words, in either order) or a smart-crop strategy (entropy, attention); default center."),
+        "Anchor for fit cover or contain: a gravity (north, northeast, east, southeast, south, southwest, west, northwest, center/centre), a Sharp position (top, right top, right, right bottom, bottom, left bottom, left, left top; words joined by a space, -, _ or nothing, in either order) or a smart crop for fit cover (entropy, attention, or face: keep the faces found, else attention); default center."),
+    key!(fp, Point, Resizing, None, parse_focal_point, render_focal_point,
+        "Focal point for fit cover: x,y as fractions 0-1 of the upright image's width and height from the left and top (fp=0.3,0.7); the crop is centred on it as far as the image allows, other fits ignore it, and fp with p is a 400."),
     key!(bg, Colour, Resizing, None, parse_colour, render_colour,
         "Background colour for fit contain and for ex (hex, CSS name, rgb()/rgba() or JSON {\"r\",\"g\",\"b\",\"alpha\"}); default opaque black."),
     key!(k, Keyword, Resizing, None, parse_kernel, render_name,

@@ -87,6 +87,28 @@ const PARSE_TABLE: &[Row] = &[
     ("p=southeast", Ok("p=southeast")),
     ("p=entropy", Ok("p=entropy")),
     ("p=ATTENTION", Ok("p=attention")),
+    ("p=face", Ok("p=face")),
+    ("p=Face", Ok("p=face")),
+    ("p=faces", Err("p")),
+    // Focal point: two fractions, x then y; the plan refuses it with p
+    ("fp=0.3,0.7", Ok("fp=0.3,0.7")),
+    ("fp=0.3%2C0.7", Ok("fp=0.3,0.7")),
+    ("fp=+0.30+,+.7+", Ok("fp=0.3,0.7")),
+    ("fp=0,1", Ok("fp=0,1")),
+    ("fp=1.0,0.0", Ok("fp=1,0")),
+    ("fp=-0,0.5", Ok("fp=0,0.5")),
+    ("fp=5e-1,0.25", Ok("fp=0.5,0.25")),
+    ("fp=0.5,0.5&p=attention", Ok("fp=0.5,0.5&p=attention")),
+    ("fp=1.01,0.5", Err("fp")),
+    ("fp=0.5,-0.1", Err("fp")),
+    ("fp=0.5", Err("fp")),
+    ("fp=0.5,0.5,0.5", Err("fp")),
+    ("fp=0.5;0.5", Err("fp")),
+    ("fp=NaN,0.5", Err("fp")),
+    ("fp=inf,0.5", Err("fp")),
+    ("fp=x,y", Err("fp")),
+    ("fp=,", Err("fp")),
+    ("fp", Err("fp")),
     ("p=middle", Err("p")),
     ("p=top+bottom", Err("p")),
     ("p=left+right", Err("p")),
@@ -599,6 +621,16 @@ fn a_bad_q_names_the_integers_and_auto() {
 }
 
 #[test]
+fn a_focal_point_out_of_range_says_what_fp_takes() {
+    let (key, value, expected) = rejects("fp=1.5,0.5");
+    assert_eq!((key.as_str(), value.as_str()), ("fp", "1.5,0.5"));
+    assert!(
+        expected.contains("two numbers 0-1") && expected.contains("e.g. 0.3,0.7"),
+        "{expected}"
+    );
+}
+
+#[test]
 fn error_value_is_the_decoded_raw_value() {
     let (_, value, _) = rejects("w=%20abc+");
     assert_eq!(value, " abc ");
@@ -1085,7 +1117,7 @@ fn equivalent_spellings_share_one_canonical_form() {
 // ---------------------------------------------------------------- the table
 
 const BRIEF_KEYS: &str =
-    "w h f p bg k ex dpr cb ca tr r flip flop af afbg afi sh md bl fl gm ng nr \
+    "w h f p fp bg k ex dpr cb ca tr r flip flop af afbg afi sh md bl fl gm ng nr \
      cl cv th uf bo li rc mo t g pc tc ra ea ec jc bb wm gr q fm ll preset";
 
 /// One valid value per key: every key must parse, render and round-trip.
@@ -1094,6 +1126,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("h", "10"),
     ("f", "fill"),
     ("p", "entropy"),
+    ("fp", "0.3,0.7"),
     ("bg", "red"),
     ("k", "cubic"),
     ("ex", "{\"bottom\":3}"),

@@ -109,6 +109,7 @@ impl Plan {
             ));
         }
         ops::colourspace::validate(params)?;
+        ops::resize::validate(params)?;
         let steps: Vec<(Stage, Step)> = ORDER
             .iter()
             .filter_map(|row| (row.build)(params, context).map(|step| (row.stage, step)))
@@ -223,13 +224,14 @@ impl Plan {
     }
 
     /// The size the decoder may shrink to: only when a resize is the first operation
-    /// (trim and extract work in source pixels) and it reduces the image. `upright` is
-    /// the source's size after orientation.
+    /// (trim and extract work in source pixels) and it reduces the image (`p=face` keeps
+    /// enough for the detector, [`ops::resize::Resize::decode_size`]). `upright` is the
+    /// source's size after orientation.
     pub fn shrink_to(&self, upright: (u32, u32)) -> Option<(u32, u32)> {
         match self.operations().next() {
             Some(Op::Resize(r)) => {
-                let g = r.geometry(upright);
-                (g.scaled.0 < upright.0 || g.scaled.1 < upright.1).then_some(g.scaled)
+                let least = r.decode_size(upright);
+                (least.0 < upright.0 || least.1 < upright.1).then_some(least)
             }
             _ => None,
         }

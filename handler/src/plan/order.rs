@@ -131,7 +131,7 @@ pub static ORDER: &[Row] = &[
             region: p.cb?,
         }))
     }),
-    row("resize", &["w", "h", "dpr", "f", "p", "k"], |p, _| {
+    row("resize", &["w", "h", "dpr", "f", "p", "fp", "k"], |p, _| {
         if p.w.is_none() && p.h.is_none() {
             return None;
         }
@@ -140,6 +140,7 @@ pub static ORDER: &[Row] = &[
             height: p.h.map(|h| density(p, h)),
             fit: p.f.unwrap_or(Fit::Cover),
             position: p.p.unwrap_or(Position::Gravity(Gravity::Center)),
+            focal_point: p.fp,
             background: p.bg.unwrap_or(Rgba::BLACK),
             kernel: p.k.unwrap_or(Kernel::Lanczos3),
         }))

@@ -354,6 +354,65 @@ fn shrink_only_when_resize_comes_first_and_reduces() {
     assert_eq!(planned("h=100").shrink_to((400, 400)), Some((100, 100)));
 }
 
+/// `p=face` keeps a copy the detector reads at full detail (longest side 640), so the
+/// faces found do not depend on the output size; without a cover crop it finds none
+/// and shrinks as usual, and a bigger output needs no floor.
+#[test]
+fn face_crops_shrink_no_further_than_the_detector_reads() {
+    let photo = (4000, 3000);
+    assert_eq!(planned("w=200&h=200").shrink_to(photo), Some((267, 200)));
+    assert_eq!(
+        planned("w=200&h=200&p=face").shrink_to(photo),
+        Some((640, 480))
+    );
+    assert_eq!(
+        planned("w=200&h=200&p=attention").shrink_to(photo),
+        Some((267, 200))
+    );
+    assert_eq!(planned("w=200&p=face").shrink_to(photo), Some((200, 150)));
+    assert_eq!(
+        planned("w=200&h=200&f=contain&p=face").shrink_to(photo),
+        Some((200, 150))
+    );
+    assert_eq!(
+        planned("w=1000&h=200&p=face").shrink_to(photo),
+        Some((1000, 750))
+    );
+    // An original smaller than the detector's copy is decoded whole.
+    assert_eq!(planned("w=200&h=200&p=face").shrink_to((600, 400)), None);
+}
+
+#[test]
+fn a_focal_point_with_p_is_a_400_naming_fp() {
+    for p in ["attention", "face", "north", "centre"] {
+        let q = format!("w=100&h=100&fp=0.3,0.7&p={p}");
+        let e = Plan::new(&Params::parse(&q).unwrap(), Limits::default()).unwrap_err();
+        assert_eq!((e.status().as_u16(), e.code()), (400, "invalid-parameter"));
+        let message = e.to_string();
+        assert!(
+            message.contains("'fp'") && message.contains("0.3,0.7"),
+            "{message}"
+        );
+        assert!(message.contains("no p alongside it"), "{message}");
+    }
+    Plan::new(
+        &Params::parse("w=100&h=100&fp=0.3,0.7").unwrap(),
+        Limits::default(),
+    )
+    .unwrap();
+    let Some(Op::Resize(r)) = planned("w=100&h=100&fp=0.3,0.7")
+        .operations()
+        .next()
+        .cloned()
+    else {
+        panic!("no resize planned")
+    };
+    assert_eq!(
+        r.focal_point,
+        Some(crate::params::FocalPoint { x: 0.3, y: 0.7 })
+    );
+}
+
 #[test]
 fn operands_are_listed_once_with_the_parameter_that_named_them() {
     let plan = planned(

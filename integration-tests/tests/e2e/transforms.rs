@@ -193,10 +193,10 @@ async fn invalid_values_are_400_naming_the_parameter(svc: Svc) {
 async fn every_parameter_is_covered(_svc: Svc) {
     // The parameters the README documents; a new one must get rows in transforms.json.
     const PARAMS: &[&str] = &[
-        "w", "h", "f", "p", "bg", "k", "ex", "dpr", "cb", "ca", "tr", "r", "flip", "flop", "af",
-        "afbg", "afi", "sh", "md", "bl", "fl", "gm", "ng", "nr", "cl", "cv", "th", "uf", "bo",
-        "li", "rc", "mo", "t", "g", "pc", "tc", "ra", "ea", "ec", "jc", "bb", "wm", "gr", "q",
-        "fm", "ll", "preset",
+        "w", "h", "f", "p", "fp", "bg", "k", "ex", "dpr", "cb", "ca", "tr", "r", "flip", "flop",
+        "af", "afbg", "afi", "sh", "md", "bl", "fl", "gm", "ng", "nr", "cl", "cv", "th", "uf",
+        "bo", "li", "rc", "mo", "t", "g", "pc", "tc", "ra", "ea", "ec", "jc", "bb", "wm", "gr",
+        "q", "fm", "ll", "preset",
     ];
     let table = table();
     for kind in ["valid", "invalid"] {

@@ -5,11 +5,17 @@
 //! the fit, clamped to ≥ 1 (no enlargement), output sides `round(side / shrink)`; then
 //! `cover` crops to the box (never past the resized image), `contain` embeds into the
 //! box on `bg`. Resampling is `fast_image_resize`, alpha premultiplied.
+//!
+//! Where a cover crop goes: on `fp` when given, else `p`'s gravity or strategy
+//! (`p=face` finds the faces on the image before it is resampled, see [`face`]).
 
+use std::time::Instant;
+
+use super::face::{self, FaceBox};
 use super::strategy;
 use crate::error::{Error, Result};
 use crate::ops::pixel::canvas;
-use crate::params::{Fit, Gravity, Kernel, Position, Rgba};
+use crate::params::{Fit, FocalPoint, Gravity, Kernel, Position, Rgba, Strategy};
 use fast_image_resize as fr;
 use image::DynamicImage;
 
@@ -19,6 +25,9 @@ pub struct Resize {
     pub height: Option<u32>,
     pub fit: Fit,
     pub position: Position,
+    /// `fp`: a cover crop is centred here, whatever `position` says (the plan refuses
+    /// `fp` with `p`).
+    pub focal_point: Option<FocalPoint>,
     pub background: Rgba,
     pub kernel: Kernel,
 }
@@ -100,6 +109,30 @@ impl Resize {
         }
     }
 
+    /// True when this resize will look for faces: `p=face`, a cover crop, no `fp`.
+    fn finds_faces(&self, g: &Geometry) -> bool {
+        g.crop.is_some()
+            && self.focal_point.is_none()
+            && self.position == Position::Strategy(Strategy::Face)
+    }
+
+    /// The smallest size the decoder may shrink a `source`-sized image to: the scaled
+    /// size, or for `p=face` at least a copy the detector reads at full detail (longest
+    /// side [`face::DETECTION_SIDE`]), so the faces found do not depend on `w` and `h`.
+    pub fn decode_size(&self, source: (u32, u32)) -> (u32, u32) {
+        let g = self.geometry(source);
+        if !self.finds_faces(&g) {
+            return g.scaled;
+        }
+        let longest = source.0.max(source.1).max(1);
+        let factor = f64::from(face::DETECTION_SIDE.min(longest)) / f64::from(longest);
+        let floor = |side: u32| (f64::from(side) * factor).ceil() as u32;
+        (
+            g.scaled.0.max(floor(source.0)),
+            g.scaled.1.max(floor(source.1)),
+        )
+    }
+
     fn gravity(&self) -> Gravity {
         match self.position {
             Position::Gravity(g) => g,
@@ -115,23 +148,44 @@ impl Resize {
         images: &mut [DynamicImage],
         logical_source: Option<(u32, u32)>,
     ) -> Result<()> {
+        self.apply_reporting(images, logical_source, None)
+            .map(|_| ())
+    }
+
+    /// [`Resize::apply`], returning for `p=face` the strategy that placed the crop
+    /// (`Face`, or `Attention` when no face was found; `None` without a crop). Past
+    /// `deadline` after finding the faces it stops with a timeout.
+    pub fn apply_reporting(
+        &self,
+        images: &mut [DynamicImage],
+        logical_source: Option<(u32, u32)>,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Strategy>> {
         let Some(first) = images.first() else {
-            return Ok(());
+            return Ok(None);
         };
         let decoded = (first.width(), first.height());
         let g = self.geometry(logical_source.unwrap_or(decoded));
         let region = logical_source.and_then(|l| shrunk_region(decoded, l));
+        let faces = if self.finds_faces(&g) {
+            // In the decoded image's pixels; the part holding the source maps onto `scaled`.
+            let (rw, rh) = region.unwrap_or((f64::from(decoded.0), f64::from(decoded.1)));
+            let (sx, sy) = (f64::from(g.scaled.0) / rw, f64::from(g.scaled.1) / rh);
+            let found = face::detect(first)?;
+            if deadline.is_some_and(|at| Instant::now() >= at) {
+                return Err(face::deadline_passed());
+            }
+            Some(found.iter().map(|f| f.scaled(sx, sy)).collect::<Vec<_>>())
+        } else {
+            None
+        };
         for img in images.iter_mut() {
             *img = resample_region(img, region, g.scaled, self.algorithm())?;
         }
+        let mut used = None;
         if let Some(crop) = g.crop {
-            let (left, top) = match self.position {
-                Position::Strategy(s) => strategy::best_window(&images[0], crop, s),
-                Position::Gravity(_) => {
-                    let (l, t) = canvas::offset(g.scaled, crop, self.gravity(), true);
-                    (l as u32, t as u32)
-                }
-            };
+            let ((left, top), placed_by) = self.crop_corner(&images[0], crop, faces.as_deref());
+            used = placed_by;
             for img in images.iter_mut() {
                 *img = img.crop_imm(left, top, crop.0, crop.1);
             }
@@ -143,7 +197,58 @@ impl Resize {
                 *img = canvas::embed(src, boxed.0, boxed.1, left, top, self.background);
             }
         }
-        Ok(())
+        Ok(used)
+    }
+
+    /// The top-left corner of a `crop` of the resampled `img`, and for `p=face` the
+    /// strategy that chose it. `faces` (in `img`'s pixels) are what `p=face` found.
+    fn crop_corner(
+        &self,
+        img: &DynamicImage,
+        crop: (u32, u32),
+        faces: Option<&[FaceBox]>,
+    ) -> ((u32, u32), Option<Strategy>) {
+        let scaled = (img.width(), img.height());
+        if let Some(point) = self.focal_point {
+            return (
+                face::centred_on(point.in_pixels(scaled), scaled, crop),
+                None,
+            );
+        }
+        match self.position {
+            Position::Strategy(Strategy::Face) => {
+                match faces.and_then(|found| face::target(found, crop)) {
+                    Some(kept) => (
+                        face::centred_on(kept.centre(), scaled, crop),
+                        Some(Strategy::Face),
+                    ),
+                    None => (
+                        strategy::best_window(img, crop, Strategy::Attention),
+                        Some(Strategy::Attention),
+                    ),
+                }
+            }
+            Position::Strategy(s) => (strategy::best_window(img, crop, s), None),
+            Position::Gravity(_) => {
+                let (l, t) = canvas::offset(scaled, crop, self.gravity(), true);
+                ((l as u32, t as u32), None)
+            }
+        }
+    }
+}
+
+/// `fp` and `p` both say where a cover crop goes: a query with both is a 400.
+pub fn validate(params: &crate::params::Params) -> Result<()> {
+    match (params.fp, params.p) {
+        (Some(point), Some(position)) => Err(Error::invalid_parameter(
+            "fp",
+            point.to_string(),
+            format!(
+                "no p alongside it: fp and p both place the crop (p={} was given too); give one",
+                position.name()
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -266,6 +371,7 @@ mod tests {
             height: h,
             fit,
             position: Position::Gravity(Gravity::Center),
+            focal_point: None,
             background: Rgba::BLACK,
             kernel: Kernel::Lanczos3,
         }

@@ -30,7 +30,8 @@ pub fn best_window(img: &DynamicImage, window: (u32, u32), strategy: Strategy) -
         .to_rgb8();
     let score_map = match strategy {
         Strategy::Entropy => None,
-        Strategy::Attention => Some(attention_map(&small)),
+        // `face` comes here only when no face was found (see `resize`): attention.
+        Strategy::Attention | Strategy::Face => Some(attention_map(&small)),
     };
     let mut best = (0u32, 0u32, f64::MIN);
     for i in 0..=STEPS {
