@@ -208,12 +208,14 @@ export interface StageSettings extends DeliverySettings {
   readonly secretsTtlSeconds: number;
 }
 
-/** The stage settings of fm=auto and presets (top-level keys of a stage). */
+/** The stage settings of fm=auto, q=auto and presets (top-level keys of a stage). */
 export interface DeliverySettings {
   /** A transform without fm means fm=auto (IMAGE_SERVICE_AUTO_FORMAT). */
   readonly autoFormat: boolean;
   /** A negotiated AVIF estimated past this is WebP; 0 = no budget (IMAGE_SERVICE_AVIF_BUDGET_MS). */
   readonly avifBudgetMs: number;
+  /** A transform without q (or ll) means q=auto for jpeg, webp and avif (IMAGE_SERVICE_AUTO_QUALITY). */
+  readonly autoQuality: boolean;
   /** Absolute path of the presets file shipped in the package (IMAGE_SERVICE_PRESETS). */
   readonly presetsFile: string;
   /** Unsigned requests may only ask for presets (IMAGE_SERVICE_PRESETS_ONLY). */
@@ -251,7 +253,7 @@ export function presetsFileProblem(file: string): string | undefined {
   return undefined;
 }
 
-/** The delivery settings: top-level keys autoFormat, avifBudgetMs, presetsFile, presetsOnlyUnsigned. */
+/** The delivery settings: top-level keys autoFormat, avifBudgetMs, autoQuality, presetsFile, presetsOnlyUnsigned. */
 function readDelivery(r: Reader): DeliverySettings {
   const given = r.string('presetsFile', /^.+$/, 'must be a path (absolute, or relative to the repository root)', true);
   const presetsFile = given === undefined ? DEFAULT_PRESETS_FILE : path.resolve(__dirname, '..', '..', given);
@@ -260,6 +262,7 @@ function readDelivery(r: Reader): DeliverySettings {
   return {
     autoFormat: r.bool('autoFormat', false),
     avifBudgetMs: r.int('avifBudgetMs', DEFAULT_AVIF_BUDGET_MS, 0, 600_000) ?? 0,
+    autoQuality: r.bool('autoQuality', false),
     presetsFile,
     presetsOnlyUnsigned: r.bool('presetsOnlyUnsigned', false),
   };

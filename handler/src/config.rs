@@ -7,6 +7,7 @@ pub mod results;
 pub use credentials::SigningMode;
 pub use results::ResultCacheSetting;
 
+use crate::codecs::auto_quality;
 use crate::params::WatermarkName;
 use crate::presets::Presets;
 use credentials::{OriginSecrets, SigningKey, WriteTokens};
@@ -93,6 +94,12 @@ pub struct Config {
     pub auto_format: bool,
     /// A negotiated AVIF estimated to take longer is WebP; 0: no budget.
     pub avif_budget_ms: u64,
+    /// A transform without `q` (and without `ll`) is `q=auto` for jpeg, webp and avif.
+    pub auto_quality: bool,
+    /// The SSIMULACRA2 score `q=auto` aims at.
+    pub auto_quality_target: f64,
+    /// How long the `q=auto` trials may take; 0: no trials (the format's default).
+    pub auto_quality_budget_ms: u64,
     /// The named parameter sets `preset` refers to.
     pub presets: Presets,
     /// Unsigned requests may only ask for presets (and `fm=auto`).
@@ -199,6 +206,9 @@ impl Default for Config {
             edge_salt: None,
             auto_format: false,
             avif_budget_ms: DEFAULT_AVIF_BUDGET_MS,
+            auto_quality: false,
+            auto_quality_target: auto_quality::DEFAULT_TARGET,
+            auto_quality_budget_ms: auto_quality::DEFAULT_BUDGET_MS,
             presets: Presets::default(),
             presets_only_unsigned: false,
         }
@@ -362,6 +372,21 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "IMAGE_SERVICE_AVIF_BUDGET_MS",
         "3000",
         "a negotiated (`fm=auto`) AVIF whose estimated encode time is longer is answered as WebP with `X-Image-Format-Fallback: avif-over-budget`; an explicit `fm=avif` is always AVIF; 0 = no budget",
+    ),
+    (
+        "IMAGE_SERVICE_AUTO_QUALITY",
+        "false",
+        "a transform without `q` (and without `ll`) means `q=auto` for jpeg, webp and avif output: the lowest quality whose SSIMULACRA2 score stays at or above the target (`X-Image-Quality` says which); png, gif and tiff are unchanged",
+    ),
+    (
+        "IMAGE_SERVICE_AUTO_QUALITY_TARGET",
+        "70",
+        "the SSIMULACRA2 score `q=auto` aims at, 30-95 (higher: better pictures, more bytes)",
+    ),
+    (
+        "IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS",
+        "1500",
+        "wall-clock time the `q=auto` trial encodes may take; when the trials still needed could end later, the format's default quality is used and `X-Image-Quality` says `auto-fallback=over-budget`; 0 = never search",
     ),
     (
         "IMAGE_SERVICE_PRESETS",
@@ -571,12 +596,40 @@ fn read_delivery(c: &mut Config, get: &impl Fn(&str) -> Option<String>) -> Resul
     if let Some(v) = get("IMAGE_SERVICE_AVIF_BUDGET_MS") {
         c.avif_budget_ms = parse_number::<u64>("IMAGE_SERVICE_AVIF_BUDGET_MS", &v, 0)?;
     }
+    read_auto_quality(c, get)?;
     if let Some(v) = get("IMAGE_SERVICE_PRESETS").filter(|v| !v.trim().is_empty()) {
         c.presets = Presets::load(std::path::Path::new(v.trim()))
             .map_err(|e| format!("IMAGE_SERVICE_PRESETS={v:?}: {e}"))?;
     }
     if let Some(v) = get("IMAGE_SERVICE_PRESETS_ONLY") {
         c.presets_only_unsigned = parse_bool("IMAGE_SERVICE_PRESETS_ONLY", &v)?;
+    }
+    Ok(())
+}
+
+/// The `q=auto` settings (issue 18).
+fn read_auto_quality(c: &mut Config, get: &impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    if let Some(v) = get("IMAGE_SERVICE_AUTO_QUALITY") {
+        c.auto_quality = parse_bool("IMAGE_SERVICE_AUTO_QUALITY", &v)?;
+    }
+    if let Some(v) = get("IMAGE_SERVICE_AUTO_QUALITY_TARGET") {
+        let range = auto_quality::TARGET_RANGE;
+        c.auto_quality_target = v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|t| range.contains(t))
+            .ok_or_else(|| {
+                format!(
+                    "IMAGE_SERVICE_AUTO_QUALITY_TARGET={v:?}: expected a SSIMULACRA2 score {}-{}",
+                    range.start(),
+                    range.end()
+                )
+            })?;
+    }
+    if let Some(v) = get("IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS") {
+        c.auto_quality_budget_ms =
+            parse_number::<u64>("IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS", &v, 0)?;
     }
     Ok(())
 }
@@ -664,6 +717,10 @@ mod tests {
             ("IMAGE_SERVICE_ORIGIN_SECRETS", "short"),
             ("IMAGE_SERVICE_REQUIRE_ORIGIN_SECRET", "true"),
             ("IMAGE_SERVICE_METRICS_NAMESPACE", "Image\nService"),
+            ("IMAGE_SERVICE_AUTO_QUALITY", "sometimes"),
+            ("IMAGE_SERVICE_AUTO_QUALITY_TARGET", "99"),
+            ("IMAGE_SERVICE_AUTO_QUALITY_TARGET", "good"),
+            ("IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS", "-5"),
         ] {
             let e = from(&[(k, v)]).unwrap_err();
             assert!(e.contains(k), "{e}");
@@ -754,6 +811,28 @@ mod tests {
         ])
         .unwrap();
         assert!(c.signing_keys.is_empty() && c.origin_secrets.is_empty());
+    }
+
+    #[test]
+    fn reads_auto_quality_settings() {
+        let c = from(&[]).unwrap();
+        assert!(!c.auto_quality);
+        assert_eq!(c.auto_quality_target, auto_quality::DEFAULT_TARGET);
+        assert_eq!(c.auto_quality_budget_ms, auto_quality::DEFAULT_BUDGET_MS);
+        let c = from(&[
+            ("IMAGE_SERVICE_AUTO_QUALITY", "on"),
+            ("IMAGE_SERVICE_AUTO_QUALITY_TARGET", " 82.5 "),
+            ("IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS", "0"),
+        ])
+        .unwrap();
+        assert!(c.auto_quality);
+        assert_eq!(c.auto_quality_target, 82.5);
+        assert_eq!(c.auto_quality_budget_ms, 0);
+        assert!(
+            !from(&[("IMAGE_SERVICE_AUTO_QUALITY", "off")])
+                .unwrap()
+                .auto_quality
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
 use crate::ops::Operands;
 use crate::params::{StoreKey, Strategy, WatermarkName};
-use crate::plan::{format, Chosen, Plan, Stage, Step, Traits};
+use crate::plan::{format, Chosen, Plan, QualityChoice, Stage, Step, Traits};
 use image::DynamicImage;
 
 pub use crate::plan::Limits;
@@ -54,6 +54,8 @@ pub struct Rendered {
     /// Why a negotiated format is not the client's first choice (the value of
     /// [`FALLBACK_HEADER`](crate::plan::format::FALLBACK_HEADER)), if it is not.
     pub fallback: Option<&'static str>,
+    /// What `q=auto` chose, for a lossy format (see [`codecs::auto_quality`]).
+    pub quality: Option<codecs::auto_quality::Choice>,
     /// For `p=face` with a cover crop: `face` when faces placed it, `attention` when none
     /// was found (the value of [`CROP_HEADER`]).
     pub crop: Option<Strategy>,
@@ -228,6 +230,7 @@ pub fn render_with(
     let mut chosen: Option<Chosen> = None;
     let choose = |images: &[DynamicImage]| choose_format(plan, stored.format, few_colours, images);
     let mut encoded = None;
+    let mut quality = None;
     let mut crop = None;
     let mut first_op = true;
     for (stage, step) in plan.steps() {
@@ -252,17 +255,24 @@ pub fn render_with(
                 Step::Encode => {
                     let format = chosen.get_or_insert_with(|| choose(&images)).format;
                     let frames = stored.frames(std::mem::take(&mut images));
-                    encoded = Some(codecs::encode(
-                        &frames,
-                        stored.loop_count,
-                        &EncodeOptions {
-                            format,
-                            quality: plan.quality(),
-                            lossless: plan.lossless(),
-                            palette: stored.palette.as_deref(),
-                            cmyk: plan.cmyk(),
-                        },
-                    )?);
+                    let opts = EncodeOptions {
+                        format,
+                        quality: plan.quality().fixed(),
+                        lossless: plan.lossless(),
+                        palette: stored.palette.as_deref(),
+                        cmyk: plan.cmyk(),
+                    };
+                    let (bytes, choice) = match plan.quality() {
+                        QualityChoice::Auto(search) => codecs::auto_quality::encode(
+                            &frames,
+                            stored.loop_count,
+                            &opts,
+                            &search,
+                            limits.deadline,
+                        )?,
+                        _ => (codecs::encode(&frames, stored.loop_count, &opts)?, None),
+                    };
+                    (encoded, quality) = (Some(bytes), choice);
                 }
             }
             Ok(())
@@ -274,6 +284,7 @@ pub fn render_with(
         bytes,
         mime: chosen.format.mime(),
         fallback: chosen.fallback,
+        quality,
         crop,
     })
 }

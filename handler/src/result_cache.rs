@@ -15,7 +15,7 @@
 use crate::config::Config;
 use crate::edge_key;
 use crate::edge_key::hex_sha256;
-use crate::storage::{self, DynStore, ResultObject, StoreError, StoreResult};
+use crate::storage::{self, DynStore, ResultHeaders, ResultObject, StoreError, StoreResult};
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -87,18 +87,8 @@ impl ResultCache {
     }
 
     /// Stores a result; a failure is logged, never the request's error.
-    pub async fn put(
-        &self,
-        key: &str,
-        bytes: Bytes,
-        content_type: &str,
-        cache_control: Option<&str>,
-    ) {
-        if let Err(e) = self
-            .store
-            .put_result(key, bytes, content_type, cache_control)
-            .await
-        {
+    pub async fn put(&self, key: &str, bytes: Bytes, headers: &ResultHeaders<'_>) {
+        if let Err(e) = self.store.put_result(key, bytes, headers).await {
             tracing::warn!(key, error = %crate::error::chain(&e), "result cache write failed");
         }
     }

@@ -6,7 +6,7 @@
 
 use image_service::edge_key::{edge_folder, edge_object_key};
 use image_service::params::accept::AcceptClass;
-use image_service::storage::DynStore;
+use image_service::storage::{DynStore, ResultHeaders};
 use image_service::Config;
 use test_support::*;
 
@@ -65,8 +65,7 @@ async fn a_repeat_is_served_from_the_cache_without_decoding() {
         .put_result(
             &entries[0],
             b"stored bytes".to_vec().into(),
-            "image/webp",
-            None,
+            &ResultHeaders::typed("image/webp"),
         )
         .await
         .unwrap();

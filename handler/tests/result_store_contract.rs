@@ -3,7 +3,7 @@
 //! store's own `_/cache/` (the default for an S3 store).
 
 use bytes::Bytes;
-use image_service::storage::{DynStore, StoreError};
+use image_service::storage::{DynStore, ResultHeaders, StoreError};
 use image_service::Config;
 use std::sync::Arc;
 use test_support::*;
@@ -54,22 +54,30 @@ async fn results_keep_their_headers_and_may_be_replaced(_store: DynStore, cache:
         cache.get_result(key, 100).await.unwrap_err(),
         StoreError::NotFound(key.into())
     );
+    let first = ResultHeaders {
+        image_quality: Some("62; auto"),
+        ..ResultHeaders::typed("image/webp")
+    };
     cache
-        .put_result(key, Bytes::from_static(b"first"), "image/webp", None)
+        .put_result(key, Bytes::from_static(b"first"), &first)
         .await
         .unwrap();
     let got = cache.get_result(key, 100).await.unwrap();
     assert_eq!(got.bytes, Bytes::from_static(b"first"));
     assert_eq!(got.content_type, "image/webp");
     assert_eq!(got.cache_control, None);
+    assert_eq!(got.image_quality.as_deref(), Some("62; auto"));
     // Results may be written again (a re-render); the headers follow the new write.
     let edge = "edge/aa/bb";
     cache
         .put_result(
             edge,
             Bytes::from(vec![9u8; 300]),
-            "image/avif",
-            Some("public, max-age=60"),
+            &ResultHeaders {
+                content_type: "image/avif",
+                cache_control: Some("public, max-age=60"),
+                image_quality: Some("50; auto-fallback=over-budget"),
+            },
         )
         .await
         .unwrap();
@@ -77,8 +85,10 @@ async fn results_keep_their_headers_and_may_be_replaced(_store: DynStore, cache:
         .put_result(
             edge,
             Bytes::from(vec![8u8; 200]),
-            "image/png",
-            Some("public, max-age=30"),
+            &ResultHeaders {
+                cache_control: Some("public, max-age=30"),
+                ..ResultHeaders::typed("image/png")
+            },
         )
         .await
         .unwrap();
@@ -86,6 +96,7 @@ async fn results_keep_their_headers_and_may_be_replaced(_store: DynStore, cache:
     assert_eq!(got.bytes, Bytes::from(vec![8u8; 200]));
     assert_eq!(got.content_type, "image/png");
     assert_eq!(got.cache_control.as_deref(), Some("public, max-age=30"));
+    assert_eq!(got.image_quality, None);
     match cache.get_result(edge, 199).await {
         Err(StoreError::TooLarge { size, limit, .. }) => assert_eq!((size, limit), (200, 199)),
         other => panic!("expected TooLarge, got {other:?}"),
@@ -118,8 +129,7 @@ async fn the_reserved_folder_is_never_listed(store: DynStore, cache: DynStore) {
             .put_result(
                 &format!("results/{i:02}"),
                 Bytes::from_static(b"r"),
-                "image/png",
-                None,
+                &ResultHeaders::typed("image/png"),
             )
             .await
             .unwrap();

@@ -19,6 +19,8 @@
 //! * GIF: `quality` is ignored; one palette for all frames, close colours merged unless
 //!   `lossless`, NeuQuant when more than 256 remain; frames differenced (see gif/encode.rs).
 //! * TIFF: uncompressed; `quality` is ignored.
+//! * `q=auto` searches JPEG, WebP and AVIF qualities for a perceptual target before
+//!   encoding: see [`auto_quality`].
 //! * `cmyk` (`tc=cmyk`): JPEG and TIFF written as CMYK with the shipped profile (see
 //!   [`cmyk`]); other formats as sRGB after a CMYK round trip, as Sharp writes them.
 //!
@@ -27,6 +29,7 @@
 //! child process: see [`isolate`]; else 415). HEIC is recognised and probed but always
 //! refused with 415.
 
+pub mod auto_quality;
 mod avif;
 mod cmyk;
 mod color;

@@ -1,5 +1,6 @@
 use super::observe::{asks_for_transform, ImageWork};
 use super::{http_date, negotiate, not_modified, presets_only, quoted, AppState};
+use crate::codecs::auto_quality::QUALITY_HEADER;
 use crate::config::Route;
 use crate::edge_key::{self, EDGE_PATH_HEADER};
 use crate::error::{codes, Error, Result};
@@ -9,7 +10,7 @@ use crate::params::{Params, StoreKey, WatermarkName};
 use crate::pipeline::{self, OperandSources};
 use crate::plan::{Context, Limits, Operand, Plan};
 use crate::result_cache::{Outcome, ResultCache, RESULT_CACHE_HEADER};
-use crate::storage::{ObjectMeta, StoreError};
+use crate::storage::{ObjectMeta, ResultHeaders, StoreError};
 use crate::{codecs, keys};
 use axum::body::Body;
 use axum::extract::State;
@@ -223,7 +224,7 @@ async fn serve_variant(
     work.phases.add(Phase::Store, lookup.elapsed());
     // What placed a `p=face` crop is known only when this request rendered it.
     let mut crop = None;
-    let (bytes, mime, outcome, fallback) = match cached {
+    let (bytes, mime, outcome, fallback, quality) = match cached {
         Some(found) => {
             // A hit says again whether it was the AVIF budget's WebP (`X-Image-Format-
             // Fallback`), from its type and header alone.
@@ -232,7 +233,15 @@ async fn serve_variant(
                 let stored = plan.format();
                 stored.stored_fallback(&found.content_type, pixels, p.frames > 1)
             });
-            (found.bytes, found.content_type, Outcome::Hit, fallback)
+            // The quality `q=auto` chose is kept with the result.
+            let quality = found.image_quality;
+            (
+                found.bytes,
+                found.content_type,
+                Outcome::Hit,
+                fallback,
+                quality,
+            )
         }
         None => {
             let rendered = render(&request, &meta, plan, operands, work).await?;
@@ -246,23 +255,30 @@ async fn serve_variant(
             let canonical = Some(canonical).filter(|_| rendered.same_original);
             if let (Some(cache), Some(canonical)) = (results, canonical) {
                 let write = Instant::now();
-                cache
-                    .put(&canonical, rendered.bytes.clone(), rendered.mime, None)
-                    .await;
+                let stored = ResultHeaders {
+                    content_type: rendered.mime,
+                    cache_control: None,
+                    image_quality: rendered.quality.as_deref(),
+                };
+                cache.put(&canonical, rendered.bytes.clone(), &stored).await;
                 work.phases.add(Phase::Store, write.elapsed());
             }
-            let fallback = rendered.fallback;
+            let (fallback, quality) = (rendered.fallback, rendered.quality);
             crop = rendered.crop;
-            (rendered.bytes, rendered.mime.to_string(), outcome, fallback)
+            let mime = rendered.mime.to_string();
+            (rendered.bytes, mime, outcome, fallback, quality)
         }
     };
     check_output_size(config.max_output_bytes, bytes.len(), "The result")?;
     if let (Some(cache), Some(object)) = (results, edge_object) {
         let write = Instant::now();
         let shared = shared_cache_control(config.cache_max_age);
-        cache
-            .put(&object, bytes.clone(), &mime, shared.to_str().ok())
-            .await;
+        let stored = ResultHeaders {
+            content_type: &mime,
+            cache_control: shared.to_str().ok(),
+            image_quality: quality.as_deref(),
+        };
+        cache.put(&object, bytes.clone(), &stored).await;
         work.phases.add(Phase::Store, write.elapsed());
     }
     let mut response = image_response(request.fresh, bytes, &mime, &etag, meta.last_modified);
@@ -270,6 +286,9 @@ async fn serve_variant(
         RESULT_CACHE_HEADER,
         HeaderValue::from_static(outcome.as_str()),
     );
+    if let Some(value) = quality.and_then(|q| HeaderValue::from_str(&q).ok()) {
+        response.headers_mut().insert(QUALITY_HEADER, value);
+    }
     if let Some(strategy) = crop {
         let value = HeaderValue::from_static(strategy.name());
         response.headers_mut().insert(pipeline::CROP_HEADER, value);
@@ -289,6 +308,8 @@ struct Rendered {
     same_original: bool,
     /// Why a negotiated format is not the first choice (`X-Image-Format-Fallback`).
     fallback: Option<&'static str>,
+    /// What `q=auto` chose (`X-Image-Quality`).
+    quality: Option<String>,
     /// What placed a `p=face` crop (`X-Image-Crop`).
     crop: Option<crate::params::Strategy>,
 }
@@ -332,6 +353,7 @@ async fn render(
                 mime: rendered.mime,
                 same_original,
                 fallback: rendered.fallback,
+                quality: rendered.quality.map(|choice| choice.header_value()),
                 crop: rendered.crop,
             })
         }

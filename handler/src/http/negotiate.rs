@@ -1,12 +1,14 @@
 //! What a GET's answer takes from its headers for `fm=auto`, and what the response
 //! says back: the client's accept class in, `Vary: Accept` and the format fallback out.
 
+use crate::codecs::auto_quality::Search;
 use crate::config::Config;
 use crate::params::accept::{AcceptClass, ACCEPT_CLASS_HEADER};
 use crate::plan::format::FALLBACK_HEADER;
 use crate::plan::Context;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
+use std::time::Duration;
 
 /// The plan context's negotiation part: the class from `x-image-accept` (set at the
 /// edge) or `Accept`, and the deployment's settings.
@@ -16,6 +18,11 @@ pub fn context(config: &Config, headers: &HeaderMap) -> Context<'static> {
         accept: AcceptClass::from_headers(text(ACCEPT_CLASS_HEADER), text("accept")),
         auto_format: config.auto_format,
         avif_budget_ms: config.avif_budget_ms,
+        auto_quality: config.auto_quality,
+        quality_search: Search {
+            target: config.auto_quality_target,
+            budget: Duration::from_millis(config.auto_quality_budget_ms),
+        },
         ..Context::default()
     }
 }

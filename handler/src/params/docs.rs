@@ -70,7 +70,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("bb", "bb=eor"),
     ("wm", "wm=image-service.png"),
     ("gr", "wm=image-service.png&gr=northeast"),
-    ("q", "w=250&q=70"),
+    ("q", "w=250&q=auto"),
     ("fm", "w=100&fm=auto"),
     ("ll", "fm=webp&ll"),
     ("preset", "preset=card,retina"),

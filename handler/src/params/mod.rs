@@ -48,7 +48,7 @@ pub use names::{
     MAX_STORE_KEY_BYTES, MAX_WATERMARK_NAME_CHARS,
 };
 pub use scalars::{
-    Dpr, DEFAULT_ALPHA, DEFAULT_MEDIAN_SIZE, DEFAULT_THRESHOLD, DEFAULT_TRIM_THRESHOLD,
+    Dpr, Quality, DEFAULT_ALPHA, DEFAULT_MEDIAN_SIZE, DEFAULT_THRESHOLD, DEFAULT_TRIM_THRESHOLD,
     MAX_BLUR_SIGMA, MAX_DIMENSION, MAX_MEDIAN_SIZE, MIN_BLUR_SIGMA,
 };
 pub use shapes::{
@@ -150,8 +150,8 @@ pub struct Params {
     pub wm: Option<WatermarkName>,
     pub gr: Option<Gravity>,
     // Output
-    /// Quality 1-100.
-    pub q: Option<u8>,
+    /// Quality 1-100 or auto.
+    pub q: Option<Quality>,
     pub fm: Option<Format>,
     pub ll: Option<bool>,
     // Presets

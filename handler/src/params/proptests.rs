@@ -88,6 +88,7 @@ const FORMATS: &[&str] = &[
     "jpeg", "jpg", "png", "webp", "gif", "tiff", "tif", "avif", "JPG", "auto", "AUTO",
 ];
 const FLAGS: &[&str] = &["", "true", "false", "1", "0", "TRUE", "False"];
+const AUTO: &[&str] = &["auto", "AUTO", "Auto", " auto "];
 
 fn keyword(names: &'static [&'static str]) -> BoxedStrategy<String> {
     select(names).prop_map(str::to_string).boxed()
@@ -439,7 +440,7 @@ fn plain_value(key: &str) -> BoxedStrategy<String> {
         "bb" => keyword(OPERATORS),
         "wm" => watermark(),
         "gr" => keyword(GRAVITIES),
-        "q" => integer_in(1, 100),
+        "q" => prop_oneof![integer_in(1, 100), keyword(AUTO)].boxed(),
         "fm" => keyword(FORMATS),
         "preset" => proptest::collection::vec("[A-Za-z0-9_-]{1,12}", 1..=8)
             .prop_map(|names| names.join(","))
@@ -580,6 +581,25 @@ proptest! {
         check_outcome(&query, &outcome)?;
         if std::str::from_utf8(&bytes).is_err() {
             prop_assert!(outcome.is_err(), "invalid UTF-8 accepted for {}", spec.name);
+        }
+    }
+
+    /// `q` takes exactly the integers 1-100 and `auto` in any case (spaces around
+    /// allowed); anything else is a 400 naming q. The canonical form is `q=auto` or
+    /// the plain number.
+    #[test]
+    fn q_is_an_integer_1_to_100_or_auto(value in " {0,2}([AaUuTtOo]{1,5}|[A-Za-z]{1,6}|[-+]?[0-9]{1,4}) {0,2}") {
+        let outcome = Params::from_pairs(vec![("q".to_string(), value.clone())]);
+        let text = value.trim();
+        let expected = if text.eq_ignore_ascii_case("auto") {
+            Some("q=auto".to_string())
+        } else {
+            text.parse::<i64>().ok().filter(|n| (1..=100).contains(n)).map(|n| format!("q={n}"))
+        };
+        match (outcome, expected) {
+            (Ok(params), Some(canonical)) => prop_assert_eq!(params.canonical(), canonical),
+            (Err(Error::InvalidParameter { key, .. }), None) => prop_assert_eq!(key, "q"),
+            (other, expected) => prop_assert!(false, "{:?}: got {:?}, expected {:?}", value, other, expected),
         }
     }
 

@@ -129,7 +129,30 @@ pub(crate) fn parse_alpha(raw: RawValue) -> Result<f64, Error> {
     number_in(&raw, 0.0, 1.0, "an alpha 0-1 (bare ea means 1)")
 }
 
-pub(crate) fn parse_quality(raw: RawValue) -> Result<u8, Error> {
-    let n = integer_in(&raw, 1, 100, "an integer 1-100")?;
-    Ok(n as u8)
+/// `q`: a fixed encoder quality, or `auto` (the lowest that meets a perceptual target,
+/// chosen when the image is encoded; see `codecs::auto_quality`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quality {
+    /// 1-100.
+    Fixed(u8),
+    Auto,
+}
+
+/// The keyword for [`Quality::Auto`], also its canonical text.
+const AUTO_QUALITY: &str = "auto";
+
+pub(crate) fn parse_quality(raw: RawValue) -> Result<Quality, Error> {
+    const EXPECTED: &str = "an integer 1-100 or auto";
+    if raw.text().eq_ignore_ascii_case(AUTO_QUALITY) {
+        return Ok(Quality::Auto);
+    }
+    let n = integer_in(&raw, 1, 100, EXPECTED)?;
+    Ok(Quality::Fixed(n as u8))
+}
+
+pub(crate) fn render_quality(quality: &Quality) -> String {
+    match quality {
+        Quality::Fixed(n) => n.to_string(),
+        Quality::Auto => AUTO_QUALITY.to_string(),
+    }
 }

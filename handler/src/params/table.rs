@@ -11,7 +11,7 @@ use super::keywords::{
 use super::names::{parse_presets, parse_watermark, render_presets, render_watermark};
 use super::scalars::{
     parse_alpha, parse_blur, parse_dimension, parse_dpr, parse_median, parse_quality,
-    parse_rotation, parse_threshold, parse_trim, render_dpr,
+    parse_rotation, parse_threshold, parse_trim, render_dpr, render_quality,
 };
 use super::shapes::{
     parse_affine, parse_boolean, parse_clahe, parse_convolve, parse_extend, parse_gamma,
@@ -51,6 +51,8 @@ pub enum ValueKind {
     NumberOrArray,
     /// An integer, or a JSON object (`ex`).
     IntegerOrObject,
+    /// An integer, or the keyword `auto` (`q`).
+    IntegerOrAuto,
     /// A file name.
     Name,
     /// Comma-separated names.
@@ -73,6 +75,7 @@ impl ValueKind {
             ValueKind::Point => "two numbers x,y",
             ValueKind::NumberOrArray => "number or JSON array",
             ValueKind::IntegerOrObject => "integer or JSON object",
+            ValueKind::IntegerOrAuto => "integer or auto",
             ValueKind::Name => "file name",
             ValueKind::NameList => "comma-separated names",
         }
@@ -262,8 +265,8 @@ pub const KEYS: &[KeySpec] = &[
     key!(gr, Keyword, Compositing, None, parse_gravity, render_name,
         "Where the watermark goes: north, northeast, east, southeast, south, southwest (default), west, northwest or center/centre (Sharp positions like left top also work)."),
     // Output
-    key!(q, Integer, Output, None, parse_quality, render_integer,
-        "Output quality, an integer 1-100; for png it asks for an indexed (palette) PNG of the fewest colours, up to 256, that meet it, as Sharp does."),
+    key!(q, IntegerOrAuto, Output, None, parse_quality, render_quality,
+        "Output quality, an integer 1-100 or auto (default the format's: jpeg 80, webp 80, avif 50, or auto where IMAGE_SERVICE_AUTO_QUALITY is on); auto gives jpeg, webp and avif the lowest of 30-90 that keeps a SSIMULACRA2 score of at least the target, named in X-Image-Quality; for png an integer asks for an indexed PNG of the fewest colours (up to 256) that meet it, as Sharp does; auto keeps truecolour."),
     key!(fm, Keyword, Output, None, parse_format, render_name,
         "Output format: jpeg (alias jpg), png, webp, gif, tiff (alias tif), avif, or auto: the best the request's Accept takes (AVIF unless over the AVIF time budget, else WebP, else PNG for alpha, GIF and few-colour PNG inputs, JPEG for the rest; animations stay animated), with Vary: Accept; default the original's format, or auto where IMAGE_SERVICE_AUTO_FORMAT is on."),
     key!(ll, Boolean, Output, Some("true"), parse_flag, render_flag,

@@ -509,6 +509,16 @@ const PARSE_TABLE: &[Row] = &[
     ("q=100", Ok("q=100")),
     ("q=0", Err("q")),
     ("q=101", Err("q")),
+    // q=auto: a keyword beside the integers, any case, one canonical form
+    ("q=auto", Ok("q=auto")),
+    ("q=AUTO", Ok("q=auto")),
+    ("q=+Auto+", Ok("q=auto")),
+    ("q=aut", Err("q")),
+    ("q=autos", Err("q")),
+    ("q=auto1", Err("q")),
+    ("q=auto,80", Err("q")),
+    ("q=", Err("q")),
+    ("q", Err("q")),
     ("fm=JPG", Ok("fm=jpeg")),
     ("fm=tif", Ok("fm=tiff")),
     ("fm=avif", Ok("fm=avif")),
@@ -596,6 +606,18 @@ fn error_names_key_raw_value_and_expectation() {
         message.contains("'h'") && message.contains("-350"),
         "{message}"
     );
+}
+
+/// `q` names both of its forms when a value is neither.
+#[test]
+fn a_bad_q_names_the_integers_and_auto() {
+    for bad in ["q=aut", "q=0", "q=101", "q=auto+auto", "q=8.5"] {
+        let (key, _, expected) = rejects(bad);
+        assert_eq!(key, "q", "{bad}");
+        assert_eq!(expected, "an integer 1-100 or auto", "{bad}");
+    }
+    assert_eq!(accepts("q=auto").q, Some(Quality::Auto));
+    assert_eq!(accepts("q=30").q, Some(Quality::Fixed(30)));
 }
 
 #[test]
@@ -815,7 +837,7 @@ fn typed_values_of_every_kind() {
     assert_eq!(p.bb, Some(BitwiseOperator::Or));
     assert_eq!(p.wm.as_ref().map(WatermarkName::as_str), Some("logo.png"));
     assert_eq!(p.gr, Some(Gravity::SouthEast));
-    assert_eq!(p.q, Some(80));
+    assert_eq!(p.q, Some(Quality::Fixed(80)));
     assert_eq!(p.fm, Some(Format::Webp));
     assert_eq!(p.fm.and_then(Format::mime_type), Some("image/webp"));
     assert_eq!(Format::Auto.mime_type(), None);

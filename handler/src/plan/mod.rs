@@ -7,16 +7,18 @@
 
 pub mod format;
 pub mod order;
+pub mod quality;
 
 use std::time::Instant;
 
 use crate::codecs;
 use crate::error::{codes, Error, Result};
 use crate::ops::{self, Op, OperandKey};
-use crate::params::{Colourspace, Format, Params, StoreKey, WatermarkName};
+use crate::params::{Colourspace, Format, Params, Quality, StoreKey, WatermarkName};
 
 pub use format::{Chosen, FormatChoice, Traits};
 pub use order::{Context, Stage, ORDER};
+pub use quality::QualityChoice;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -85,7 +87,7 @@ pub struct Plan {
     steps: Vec<(Stage, Step)>,
     limits: Limits,
     format: FormatChoice,
-    quality: Option<u8>,
+    quality: QualityChoice,
     lossless: bool,
     cmyk: bool,
     cache_key: String,
@@ -126,8 +128,9 @@ impl Plan {
             ));
         }
         // The cache key is the canonical query with the deployment's watermark in
-        // place of the query's and its default `fm=auto` made explicit, so the variant
-        // ETag follows both; a negotiated format adds the client's class.
+        // place of the query's and its defaults `fm=auto` and `q=auto` made explicit,
+        // so the variant ETag follows them; a negotiated format adds the client's
+        // class, a quality search its target and budget.
         let mut effective = params.clone();
         if let Some(name) = context.enforced_watermark {
             effective.wm = Some(name.clone());
@@ -135,15 +138,25 @@ impl Plan {
         if context.auto_format && effective.fm.is_none() && !effective.is_empty() {
             effective.fm = Some(Format::Auto);
         }
+        if context.auto_quality
+            && effective.q.is_none()
+            && effective.ll != Some(true)
+            && !effective.is_empty()
+        {
+            effective.q = Some(Quality::Auto);
+        }
         let format = FormatChoice::new(effective.fm, context.accept, context.avif_budget_ms);
+        let quality = QualityChoice::new(effective.q, context.quality_search);
         Ok(Plan {
             steps,
             limits,
             format,
-            quality: params.q,
+            quality,
             lossless: params.ll.unwrap_or(false),
             cmyk: params.tc == Some(Colourspace::Cmyk),
-            cache_key: effective.canonical() + &format.cache_key_suffix(),
+            cache_key: effective.canonical()
+                + &format.cache_key_suffix()
+                + &quality.cache_key_suffix(),
             passthrough: effective.is_empty(),
         })
     }
@@ -229,7 +242,8 @@ impl Plan {
         &self.format
     }
 
-    pub fn quality(&self) -> Option<u8> {
+    /// The quality the encoder uses, or how it searches for one (see [`quality`]).
+    pub fn quality(&self) -> QualityChoice {
         self.quality
     }
 

@@ -6,6 +6,7 @@
 //! test keeps the two equal (`IMAGE_SERVICE_UPDATE_README=1 cargo test readme` rewrites it).
 
 use super::Step;
+use crate::codecs::auto_quality::Search;
 use crate::ops::{
     affine, bandbool, blur, boolean, clahe, colourspace, composite, convolve, ensure_alpha, extend,
     extract, extract_channel, flatten, flip, flop, gamma, greyscale, join_channel, linear, median,
@@ -43,6 +44,11 @@ pub struct Context<'a> {
     /// `IMAGE_SERVICE_AVIF_BUDGET_MS`: a negotiated AVIF estimated to take longer is
     /// WebP; 0 = no budget.
     pub avif_budget_ms: u64,
+    /// `IMAGE_SERVICE_AUTO_QUALITY`: a transform without `q` (and without `ll`) means
+    /// `q=auto`.
+    pub auto_quality: bool,
+    /// `IMAGE_SERVICE_AUTO_QUALITY_TARGET` and `_BUDGET_MS`: what `q=auto` aims at.
+    pub quality_search: Search,
 }
 
 impl Default for Context<'_> {
@@ -53,6 +59,8 @@ impl Default for Context<'_> {
             accept: AcceptClass::Other,
             auto_format: false,
             avif_budget_ms: 0,
+            auto_quality: false,
+            quality_search: Search::default(),
         }
     }
 }

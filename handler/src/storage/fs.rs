@@ -6,8 +6,8 @@
 //! `If-None-Match: *`, and a crash never leaves a half-written image under a key.
 
 use super::{
-    decode_token, encode_token, is_reserved_key, ListPage, Object, ObjectMeta, ResultObject, Store,
-    StoreError, StoreResult,
+    decode_token, encode_token, is_reserved_key, ListPage, Object, ObjectMeta, ResultHeaders,
+    ResultObject, Store, StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -48,7 +48,9 @@ fn meta_of(key: &str, md: &fs::Metadata) -> ObjectMeta {
 }
 
 /// The first bytes of a result file (see [`FsStore::put_result_sync`]).
-const RESULT_MAGIC: &[u8] = b"image-service result 1\n";
+const RESULT_MAGIC: &[u8] = b"image-service result 2\n";
+/// The first version: two header lines (no image quality). Still read.
+const RESULT_MAGIC_V1: &[u8] = b"image-service result 1\n";
 
 /// Temporary files older than this are left over from a process that died while
 /// writing; younger ones may belong to a writer still at work.
@@ -188,17 +190,22 @@ impl FsStore {
     }
 
     /// Writes to a temporary file, syncs, and renames over `key`: a reader sees the old
-    /// file or the whole new one. The file is [`RESULT_MAGIC`], the content type and
-    /// the Cache-Control on a line each, then the bytes (a folder has no metadata).
+    /// file or the whole new one. The file is [`RESULT_MAGIC`], the content type, the
+    /// Cache-Control and the image quality on a line each, then the bytes (a folder has
+    /// no metadata).
     fn put_result_sync(
         &self,
         key: &str,
         bytes: &[u8],
-        content_type: &str,
-        cache_control: Option<&str>,
+        headers: &ResultHeaders<'_>,
     ) -> StoreResult<()> {
-        let header = format!("{content_type}\n{}\n", cache_control.unwrap_or(""));
-        if content_type.contains('\n') || header.lines().count() != 2 {
+        let header = format!(
+            "{}\n{}\n{}\n",
+            headers.content_type,
+            headers.cache_control.unwrap_or(""),
+            headers.image_quality.unwrap_or("")
+        );
+        if headers.content_type.contains('\n') || header.lines().count() != 3 {
             return Err(backend(
                 "write result",
                 std::io::Error::new(ErrorKind::InvalidInput, "a header holds a line break"),
@@ -240,11 +247,15 @@ impl FsStore {
                 std::io::Error::new(ErrorKind::InvalidData, format!("'{key}' is not a result")),
             )
         };
-        let rest = file
-            .bytes
-            .strip_prefix(RESULT_MAGIC)
-            .ok_or_else(not_a_result)?;
-        let mut lines = rest.splitn(3, |b| *b == b'\n');
+        let (magic, header_lines) = if file.bytes.starts_with(RESULT_MAGIC) {
+            (RESULT_MAGIC, 3)
+        } else if file.bytes.starts_with(RESULT_MAGIC_V1) {
+            (RESULT_MAGIC_V1, 2)
+        } else {
+            return Err(not_a_result());
+        };
+        let rest = &file.bytes[magic.len()..];
+        let mut lines = rest.splitn(header_lines + 1, |b| *b == b'\n');
         let mut line = || {
             lines
                 .next()
@@ -253,7 +264,16 @@ impl FsStore {
                 .ok_or_else(not_a_result)
         };
         let (content_type, cache_control) = (line()?, line()?);
-        let offset = RESULT_MAGIC.len() + content_type.len() + cache_control.len() + 2;
+        let image_quality = if header_lines == 3 {
+            line()?
+        } else {
+            String::new()
+        };
+        let offset = magic.len()
+            + content_type.len()
+            + cache_control.len()
+            + image_quality.len()
+            + header_lines;
         let bytes = file.bytes.slice(offset.min(file.bytes.len())..);
         if bytes.len() as u64 > max_bytes {
             return Err(StoreError::TooLarge {
@@ -266,6 +286,7 @@ impl FsStore {
             bytes,
             content_type,
             cache_control: Some(cache_control).filter(|c| !c.is_empty()),
+            image_quality: Some(image_quality).filter(|q| !q.is_empty()),
         })
     }
 
@@ -395,14 +416,22 @@ impl Store for FsStore {
         &self,
         key: &str,
         bytes: Bytes,
-        content_type: &str,
-        cache_control: Option<&str>,
+        headers: &ResultHeaders<'_>,
     ) -> StoreResult<()> {
         let (s, key) = (self.clone(), key.to_string());
-        let (content_type, cache_control) =
-            (content_type.to_string(), cache_control.map(str::to_string));
-        blocking(move || s.put_result_sync(&key, &bytes, &content_type, cache_control.as_deref()))
-            .await
+        let owned = |v: Option<&str>| v.map(str::to_string);
+        let content_type = headers.content_type.to_string();
+        let (cache_control, image_quality) =
+            (owned(headers.cache_control), owned(headers.image_quality));
+        blocking(move || {
+            let headers = ResultHeaders {
+                content_type: &content_type,
+                cache_control: cache_control.as_deref(),
+                image_quality: image_quality.as_deref(),
+            };
+            s.put_result_sync(&key, &bytes, &headers)
+        })
+        .await
     }
     async fn get_result(&self, key: &str, max_bytes: u64) -> StoreResult<ResultObject> {
         let (s, key) = (self.clone(), key.to_string());
@@ -459,5 +488,44 @@ mod tests {
         );
         assert_eq!(reopened.sweep_tmp(Duration::ZERO), 1);
         assert_eq!(fs::read_dir(&tmp).unwrap().count(), 0);
+    }
+
+    /// A result keeps its image quality; a file of the first format (two header
+    /// lines) still reads, without one, and its bytes are not shifted.
+    #[test]
+    fn results_keep_the_image_quality_and_old_files_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsStore::open(dir.path()).unwrap();
+        let headers = ResultHeaders {
+            content_type: "image/webp",
+            cache_control: Some("public, max-age=60"),
+            image_quality: Some("62; auto"),
+        };
+        store
+            .put_result_sync("_/cache/r1", b"RIFF", &headers)
+            .unwrap();
+        let got = store.get_result_sync("_/cache/r1", 100).unwrap();
+        assert_eq!(got.image_quality.as_deref(), Some("62; auto"));
+        assert_eq!(got.cache_control.as_deref(), Some("public, max-age=60"));
+        assert_eq!(got.bytes.as_ref(), b"RIFF");
+        let plain = ResultHeaders::typed("image/jpeg");
+        store
+            .put_result_sync("_/cache/r2", b"\xff\xd8", &plain)
+            .unwrap();
+        let got = store.get_result_sync("_/cache/r2", 100).unwrap();
+        assert_eq!((got.image_quality, got.cache_control), (None, None));
+
+        let mut old = RESULT_MAGIC_V1.to_vec();
+        old.extend_from_slice(b"image/png\n\nPNGBYTES");
+        store.put_sync("_/cache/old", &old).unwrap();
+        let got = store.get_result_sync("_/cache/old", 100).unwrap();
+        assert_eq!(got.content_type, "image/png");
+        assert_eq!(got.image_quality, None);
+        assert_eq!(got.bytes.as_ref(), b"PNGBYTES");
+        let bad = ResultHeaders {
+            image_quality: Some("62\nauto"),
+            ..plain
+        };
+        assert!(store.put_result_sync("_/cache/r3", b"x", &bad).is_err());
     }
 }

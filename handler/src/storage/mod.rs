@@ -35,6 +35,27 @@ pub struct ResultObject {
     pub bytes: Bytes,
     pub content_type: String,
     pub cache_control: Option<String>,
+    /// The `X-Image-Quality` value (what `q=auto` chose), when there was one.
+    pub image_quality: Option<String>,
+}
+
+/// What a result is written with: the headers it is served with, and what `q=auto`
+/// chose (S3 keeps it as user metadata `image-quality`), so a hit can say it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ResultHeaders<'a> {
+    pub content_type: &'a str,
+    pub cache_control: Option<&'a str>,
+    pub image_quality: Option<&'a str>,
+}
+
+impl<'a> ResultHeaders<'a> {
+    /// Just a content type.
+    pub fn typed(content_type: &'a str) -> Self {
+        ResultHeaders {
+            content_type,
+            ..ResultHeaders::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -144,14 +165,12 @@ pub trait Store: Send + Sync + 'static {
     }
     /// Writes a result under `key`, replacing what it held (unlike originals, results
     /// may be written again: a re-render has the same bytes). Atomic: a reader sees the
-    /// old object or the whole new one. The content type (and the Cache-Control, when
-    /// given) are stored with it.
+    /// old object or the whole new one. The headers are stored with it.
     async fn put_result(
         &self,
         key: &str,
         bytes: Bytes,
-        content_type: &str,
-        cache_control: Option<&str>,
+        headers: &ResultHeaders<'_>,
     ) -> StoreResult<()>;
     /// A result written by [`Store::put_result`], refused with `TooLarge` past `max_bytes`.
     async fn get_result(&self, key: &str, max_bytes: u64) -> StoreResult<ResultObject>;

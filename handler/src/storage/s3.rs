@@ -3,8 +3,8 @@
 //! which S3-compatible servers (moto, MinIO) expect.
 
 use super::{
-    decode_token, encode_token, is_reserved_key, ListPage, Object, ObjectMeta, ResultObject, Store,
-    StoreError, StoreResult,
+    decode_token, encode_token, is_reserved_key, ListPage, Object, ObjectMeta, ResultHeaders,
+    ResultObject, Store, StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -12,7 +12,11 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
+use std::collections::HashMap;
 use std::time::SystemTime;
+
+/// The user metadata key a result's `X-Image-Quality` is kept under.
+const IMAGE_QUALITY_METADATA: &str = "image-quality";
 
 /// S3's own ceiling for one DeleteObjects call.
 const DELETE_BATCH: usize = 1000;
@@ -241,15 +245,18 @@ impl Store for S3Store {
         &self,
         key: &str,
         bytes: Bytes,
-        content_type: &str,
-        cache_control: Option<&str>,
+        headers: &ResultHeaders<'_>,
     ) -> StoreResult<()> {
+        let metadata = headers
+            .image_quality
+            .map(|q| HashMap::from([(IMAGE_QUALITY_METADATA.to_string(), q.to_string())]));
         self.client
             .put_object()
             .bucket(&self.bucket)
             .key(self.full(key))
-            .content_type(content_type)
-            .set_cache_control(cache_control.map(str::to_string))
+            .content_type(headers.content_type)
+            .set_cache_control(headers.cache_control.map(str::to_string))
+            .set_metadata(metadata)
             .body(ByteStream::from(bytes))
             .send()
             .await
@@ -266,6 +273,10 @@ impl Store for S3Store {
                 .unwrap_or("application/octet-stream")
                 .to_string(),
             cache_control: out.cache_control().map(str::to_string),
+            image_quality: out
+                .metadata()
+                .and_then(|m| m.get(IMAGE_QUALITY_METADATA))
+                .cloned(),
         })
     }
 

@@ -14,7 +14,7 @@ mod decode;
 mod encode;
 pub mod isolate;
 
-pub(super) use encode::encode;
+pub(super) use encode::{encode, DEFAULT_QUALITY};
 
 /// Size and orientation from the primary item's properties; for AVIF, avif-parse also
 /// checks the structure and finds the alpha auxiliary. HEIC is only ever refused, so its
@@ -41,6 +41,19 @@ pub(super) fn probe(bytes: &[u8], format: ImageFormat) -> Result<Probe, Error> {
 /// Decodes AVIF, in a child process when the binary enabled it (see `isolate`).
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
     isolate::decode(bytes, limits)
+}
+
+/// Decodes an AVIF this process encoded itself (a `q=auto` trial), here rather than in
+/// a child: rav1e's output is not the hostile input the child guards against.
+#[cfg(feature = "avif-decode")]
+pub(super) fn decode_in_process(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {
+    decode::decode(bytes, limits)
+}
+
+/// Without the decoder, a `q=auto` search never asks (see `auto_quality::can_decode`).
+#[cfg(not(feature = "avif-decode"))]
+pub(super) fn decode_in_process(_bytes: &[u8], _limits: &Limits) -> Result<RawDecoded, Error> {
+    Err(Error::Internal("AVIF decoding is not built in".into()))
 }
 
 #[cfg(test)]
