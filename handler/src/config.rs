@@ -97,6 +97,8 @@ pub struct Config {
     pub presets: Presets,
     /// Unsigned requests may only ask for presets (and `fm=auto`).
     pub presets_only_unsigned: bool,
+    /// `fm=json` includes the EXIF GPS position (`IMAGE_SERVICE_METADATA_GPS`).
+    pub metadata_gps: bool,
 }
 
 /// `IMAGE_SERVICE_AVIF_BUDGET_MS` when unset.
@@ -201,6 +203,7 @@ impl Default for Config {
             avif_budget_ms: DEFAULT_AVIF_BUDGET_MS,
             presets: Presets::default(),
             presets_only_unsigned: false,
+            metadata_gps: false,
         }
     }
 }
@@ -362,6 +365,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "IMAGE_SERVICE_AVIF_BUDGET_MS",
         "3000",
         "a negotiated (`fm=auto`) AVIF whose estimated encode time is longer is answered as WebP with `X-Image-Format-Fallback: avif-over-budget`; an explicit `fm=avif` is always AVIF; 0 = no budget",
+    ),
+    (
+        "IMAGE_SERVICE_METADATA_GPS",
+        "off",
+        "`fm=json` includes the EXIF GPS position (`gps`); off, it is never sent (a photo's GPS tags say where someone was)",
     ),
     (
         "IMAGE_SERVICE_PRESETS",
@@ -577,6 +585,9 @@ fn read_delivery(c: &mut Config, get: &impl Fn(&str) -> Option<String>) -> Resul
     }
     if let Some(v) = get("IMAGE_SERVICE_PRESETS_ONLY") {
         c.presets_only_unsigned = parse_bool("IMAGE_SERVICE_PRESETS_ONLY", &v)?;
+    }
+    if let Some(v) = get("IMAGE_SERVICE_METADATA_GPS") {
+        c.metadata_gps = parse_bool("IMAGE_SERVICE_METADATA_GPS", &v)?;
     }
     Ok(())
 }

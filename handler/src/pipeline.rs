@@ -11,8 +11,11 @@ use crate::error::{Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
 use crate::ops::Operands;
 use crate::params::{StoreKey, WatermarkName};
-use crate::plan::{format, Chosen, Plan, Stage, Step, Traits};
+use crate::plan::{format, Chosen, Describe, Plan, Stage, Step, Traits};
 use image::DynamicImage;
+
+mod describe;
+pub use describe::SMALL_DECODE_MAX_PIXELS;
 
 pub use crate::plan::Limits;
 
@@ -193,6 +196,15 @@ pub fn render_with(
     sources: &OperandSources,
     phases: &mut PhaseTimes,
 ) -> Result<Rendered> {
+    if let Some(answer @ Describe::Json { gps }) = plan.describes() {
+        if plan.operations().next().is_none() {
+            return Ok(Rendered {
+                bytes: describe::header_only(input, plan, gps, phases)?,
+                mime: answer.mime(),
+                fallback: None,
+            });
+        }
+    }
     let started = Instant::now();
     let limits = plan.limits();
     let decode_limits = limits.decode();
@@ -206,7 +218,9 @@ pub fn render_with(
             &header,
             &DecodeOptions {
                 limits: decode_limits,
-                shrink_to: plan.shrink_to(header.oriented_size()),
+                shrink_to: plan
+                    .shrink_to(header.oriented_size())
+                    .or_else(|| describe::small_target(plan, header.oriented_size())),
             },
         )?;
         let operands = decode_operands(sources, &operand_headers, &decode_limits)?;
@@ -240,10 +254,15 @@ pub fn render_with(
                     let format = chosen.get_or_insert_with(|| choose(&images)).format;
                     codecs::flatten_for_output(format, plan.cmyk(), &mut images)
                 }
+                Step::Describe(answer) => {
+                    let format = chosen.get_or_insert_with(|| choose(&images)).format;
+                    let text = describe::describe_pixels(*answer, input, &images, format)?;
+                    encoded = Some((text, answer.mime()));
+                }
                 Step::Encode => {
                     let format = chosen.get_or_insert_with(|| choose(&images)).format;
                     let frames = stored.frames(std::mem::take(&mut images));
-                    encoded = Some(codecs::encode(
+                    let bytes = codecs::encode(
                         &frames,
                         stored.loop_count,
                         &EncodeOptions {
@@ -253,18 +272,21 @@ pub fn render_with(
                             palette: stored.palette.as_deref(),
                             cmyk: plan.cmyk(),
                         },
-                    )?);
+                    )?;
+                    encoded = Some((bytes, format.mime()));
                 }
             }
             Ok(())
         })?;
     }
-    let bytes = encoded.ok_or_else(|| Error::Internal("the plan has no encode step".into()))?;
+    let (bytes, mime) =
+        encoded.ok_or_else(|| Error::Internal("the plan has no encode step".into()))?;
     let chosen = chosen.ok_or_else(|| Error::Internal("the plan chose no format".into()))?;
     Ok(Rendered {
         bytes,
-        mime: chosen.format.mime(),
-        fallback: chosen.fallback,
+        mime,
+        // A description is not an image: no format fell back.
+        fallback: chosen.fallback.filter(|_| plan.describes().is_none()),
     })
 }
 

@@ -16,6 +16,7 @@ pub fn context(config: &Config, headers: &HeaderMap) -> Context<'static> {
         accept: AcceptClass::from_headers(text(ACCEPT_CLASS_HEADER), text("accept")),
         auto_format: config.auto_format,
         avif_budget_ms: config.avif_budget_ms,
+        metadata_gps: config.metadata_gps,
         ..Context::default()
     }
 }

@@ -19,6 +19,7 @@
 
 pub mod accept;
 mod color;
+mod components;
 pub mod docs;
 mod json;
 mod keywords;
@@ -37,9 +38,10 @@ mod tests;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 pub use color::{Rgba, COLOUR_SYNTAX};
+pub use components::{BlurComponents, MAX_BLURHASH_COMPONENTS};
 pub use keywords::{
-    BitwiseOperator, Channel, Colourspace, Fit, Format, Gravity, Interpolator, Kernel, Position,
-    Strategy,
+    BitwiseOperator, Channel, Colourspace, Description, Fit, Format, Gravity, Interpolator, Kernel,
+    Position, Strategy,
 };
 pub use names::{
     PresetName, StoreKey, WatermarkName, MAX_PRESETS_PER_REQUEST, MAX_PRESET_NAME_CHARS,
@@ -149,6 +151,8 @@ pub struct Params {
     /// Quality 1-100.
     pub q: Option<u8>,
     pub fm: Option<Format>,
+    /// BlurHash components, for `fm=blurhash`.
+    pub bhc: Option<BlurComponents>,
     pub ll: Option<bool>,
     // Presets
     /// Preset names in the order they apply; [`crate::presets`] replaces them by their

@@ -5,7 +5,7 @@
 //! happens "on the side". The README's order line is generated from this table and a
 //! test keeps the two equal (`IMAGE_SERVICE_UPDATE_README=1 cargo test readme` rewrites it).
 
-use super::Step;
+use super::{Describe, Step};
 use crate::ops::{
     affine, bandbool, blur, boolean, clahe, colourspace, composite, convolve, ensure_alpha, extend,
     extract, extract_channel, flatten, flip, flop, gamma, greyscale, join_channel, linear, median,
@@ -15,7 +15,7 @@ use crate::ops::{
 use crate::params::accept::AcceptClass;
 use crate::params::WatermarkName;
 use crate::params::{
-    Colourspace, Extend, Fit, Gravity, Interpolator, Kernel, Params, Position, Rgba,
+    Colourspace, Extend, Fit, Format, Gravity, Interpolator, Kernel, Params, Position, Rgba,
 };
 
 /// Where a row runs, which is also the phase its time is reported under.
@@ -43,6 +43,8 @@ pub struct Context<'a> {
     /// `IMAGE_SERVICE_AVIF_BUDGET_MS`: a negotiated AVIF estimated to take longer is
     /// WebP; 0 = no budget.
     pub avif_budget_ms: u64,
+    /// `IMAGE_SERVICE_METADATA_GPS`: `fm=json` includes the EXIF GPS position.
+    pub metadata_gps: bool,
 }
 
 impl Default for Context<'_> {
@@ -53,6 +55,7 @@ impl Default for Context<'_> {
             accept: AcceptClass::Other,
             auto_format: false,
             avif_budget_ms: 0,
+            metadata_gps: false,
         }
     }
 }
@@ -275,10 +278,15 @@ pub static ORDER: &[Row] = &[
         build: |_, _| Some(Step::FlattenForOutput),
     },
     Row {
-        name: "encode",
-        keys: &["fm", "q", "ll"],
+        name: "encode, or describe",
+        keys: &["fm", "q", "ll", "bhc"],
         stage: Stage::Encode,
-        build: |_, _| Some(Step::Encode),
+        build: |p, context| {
+            Some(match p.fm.and_then(Format::description) {
+                Some(description) => Step::Describe(Describe::new(description, p, context)),
+                None => Step::Encode,
+            })
+        },
     },
 ];
 
