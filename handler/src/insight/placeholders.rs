@@ -52,16 +52,64 @@ pub fn thumbhash(small: &RgbaImage) -> Result<String, Error> {
     Ok(STANDARD.encode(hash))
 }
 
-/// The BlurHash of `small` with `components` (each 1-9, checked by the parser).
+/// The BlurHash of `small` with `components` (each 1-9, checked by the parser). The
+/// crate's average colour (the DC term, characters 2-5) is replaced by ours: it rounds
+/// twice (`(x + 0.5).round()`), one level too bright against BlurHash's C, Swift and
+/// Python encoders on most images.
 pub fn blurhash(small: &RgbaImage, components: BlurComponents) -> Result<String, Error> {
-    blurhash::encode(
+    let mut hash = blurhash::encode(
         u32::from(components.x),
         u32::from(components.y),
         small.width(),
         small.height(),
         small.as_raw(),
     )
-    .map_err(|e| Error::Internal(format!("blurhash: {e}")))
+    .map_err(|e| Error::Internal(format!("blurhash: {e}")))?;
+    if hash.len() < 6 || small.is_empty() {
+        return Err(Error::Internal(format!("blurhash: short hash {hash:?}")));
+    }
+    hash.replace_range(2..6, &base83(blurhash_dc(small), 4));
+    Ok(hash)
+}
+
+/// BlurHash's DC value: the mean linear colour, back to sRGB rounded once, packed as
+/// `r << 16 | g << 8 | b` (its `Algorithm.md`; alpha is not used).
+fn blurhash_dc(small: &RgbaImage) -> u32 {
+    let to_linear = |c: u8| {
+        let v = f64::from(c) / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let to_srgb = |v: f64| {
+        let v = v.clamp(0.0, 1.0);
+        let encoded = if v <= 0.003_130_8 {
+            v * 12.92
+        } else {
+            1.055 * v.powf(1.0 / 2.4) - 0.055
+        };
+        (encoded * 255.0 + 0.5).floor() as u32
+    };
+    let mut sums = [0.0f64; 3];
+    for pixel in small.pixels() {
+        for (sum, &c) in sums.iter_mut().zip(&pixel.0[..3]) {
+            *sum += to_linear(c);
+        }
+    }
+    let n = f64::from(small.width()) * f64::from(small.height());
+    let [r, g, b] = sums.map(|sum| to_srgb(sum / n));
+    r << 16 | g << 8 | b
+}
+
+/// `value` in BlurHash's base 83, `digits` characters.
+fn base83(value: u32, digits: u32) -> String {
+    const ALPHABET: &[u8; 83] =
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
+    (1..=digits)
+        .map(|i| char::from(ALPHABET[(value / 83u32.pow(digits - i) % 83) as usize]))
+        .collect()
 }
 
 /// The most common colour of `small` as `#rrggbb`: pixels at least half opaque are
@@ -135,6 +183,32 @@ mod tests {
         assert!(thumbhash(&empty).is_err());
         let ok = RgbaImage::from_pixel(100, 3, Rgba([1, 2, 3, 255]));
         assert!(!thumbhash(&ok).unwrap().is_empty());
+    }
+
+    /// A one-colour image's DC is that colour exactly (BlurHash's own decoders read it
+    /// back); the crate's raw hash is one level off, which this check catches.
+    #[test]
+    fn blurhash_dc_is_the_average_colour_rounded_once() {
+        let unbase83 = |text: &str| {
+            const ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
+            text.chars()
+                .fold(0u32, |n, c| n * 83 + ALPHABET.find(c).unwrap() as u32)
+        };
+        let rgb = |v: u32| [v >> 16 & 255, v >> 8 & 255, v & 255];
+        for colour in [[12u8, 200, 99], [0, 0, 0], [255, 255, 255], [1, 128, 254]] {
+            let [r, g, b] = colour;
+            let img = RgbaImage::from_pixel(7, 5, Rgba([r, g, b, 255]));
+            let ours = blurhash(&img, BlurComponents { x: 4, y: 3 }).unwrap();
+            let want = colour.map(u32::from);
+            assert_eq!(rgb(unbase83(&ours[2..6])), want, "{colour:?}");
+            let raw = blurhash::encode(4, 3, 7, 5, img.as_raw()).unwrap();
+            assert_eq!(raw[6..], ours[6..], "only the DC is replaced");
+            if colour == [12, 200, 99] {
+                assert_ne!(rgb(unbase83(&raw[2..6])), want, "the crate's own DC is off");
+            }
+        }
+        assert_eq!(base83(0, 4), "0000");
+        assert_eq!(base83(83 * 83 + 1, 4), "0101");
     }
 
     /// BlurHash's length is fixed by its components: 4 + 2·x·y characters.
