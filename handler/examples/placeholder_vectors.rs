@@ -3,9 +3,11 @@
 //! small RGBA pixels our code hashes (raw, row by row, `<name>.rgba`) and the hashes
 //! our code makes of them, in `manifest.json`.
 //!
-//! The pixels are what `fm=thumbhash` and `fm=blurhash` hash for these originals: the
-//! decoded image (upright sRGB) brought to placeholder size by `small_rgba`
-//! (`handler/tests/insight.rs` checks the service answers those same hashes).
+//! The pixels are the decoded image (upright sRGB, full size) brought to placeholder
+//! size by `small_rgba`, the function the service hashes with; for PNG, GIF and the
+//! synthetic images they are exactly what `fm=thumbhash`/`fm=blurhash` hash
+//! (`handler/tests/insight.rs` checks that for a PNG), while the service decodes a JPEG
+//! at 1/8 first, so its JPEG pixels differ a little from these.
 //!
 //! usage: cargo run -p image-service --example placeholder_vectors -- <out dir>
 
