@@ -104,6 +104,8 @@ pub struct Config {
     pub presets: Presets,
     /// Unsigned requests may only ask for presets (and `fm=auto`).
     pub presets_only_unsigned: bool,
+    /// `fm=json` includes the EXIF GPS position (`IMAGE_SERVICE_METADATA_GPS`).
+    pub metadata_gps: bool,
 }
 
 /// `IMAGE_SERVICE_AVIF_BUDGET_MS` when unset.
@@ -211,6 +213,7 @@ impl Default for Config {
             auto_quality_budget_ms: auto_quality::DEFAULT_BUDGET_MS,
             presets: Presets::default(),
             presets_only_unsigned: false,
+            metadata_gps: false,
         }
     }
 }
@@ -387,6 +390,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS",
         "1500",
         "wall-clock time the `q=auto` trial encodes may take; when the trials still needed could end later, the format's default quality is used and `X-Image-Quality` says `auto-fallback=over-budget`; 0 = never search",
+    ),
+    (
+        "IMAGE_SERVICE_METADATA_GPS",
+        "off",
+        "`fm=json` includes the EXIF GPS position (`gps`); off, it is never sent (a photo's GPS tags say where someone was)",
     ),
     (
         "IMAGE_SERVICE_PRESETS",
@@ -603,6 +611,9 @@ fn read_delivery(c: &mut Config, get: &impl Fn(&str) -> Option<String>) -> Resul
     }
     if let Some(v) = get("IMAGE_SERVICE_PRESETS_ONLY") {
         c.presets_only_unsigned = parse_bool("IMAGE_SERVICE_PRESETS_ONLY", &v)?;
+    }
+    if let Some(v) = get("IMAGE_SERVICE_METADATA_GPS") {
+        c.metadata_gps = parse_bool("IMAGE_SERVICE_METADATA_GPS", &v)?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod edge_key;
 pub mod error;
 pub mod http;
+pub mod insight;
 pub mod keys;
 pub mod metrics;
 pub mod ops;

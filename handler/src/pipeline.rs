@@ -11,8 +11,11 @@ use crate::error::{Error, Result};
 use crate::metrics::{Phase, PhaseTimes};
 use crate::ops::Operands;
 use crate::params::{StoreKey, Strategy, WatermarkName};
-use crate::plan::{format, Chosen, Plan, QualityChoice, Stage, Step, Traits};
+use crate::plan::{format, Chosen, Describe, Plan, QualityChoice, Stage, Step, Traits};
 use image::DynamicImage;
+
+mod describe;
+pub use describe::SMALL_DECODE_MAX_PIXELS;
 
 pub use crate::plan::Limits;
 
@@ -201,6 +204,17 @@ pub fn render_with(
     sources: &OperandSources,
     phases: &mut PhaseTimes,
 ) -> Result<Rendered> {
+    if let Some(answer @ Describe::Json { gps }) = plan.describes() {
+        if plan.operations().next().is_none() {
+            return Ok(Rendered {
+                bytes: describe::header_only(input, plan, gps, phases)?,
+                mime: answer.mime(),
+                fallback: None,
+                quality: None,
+                crop: None,
+            });
+        }
+    }
     let started = Instant::now();
     let limits = plan.limits();
     let decode_limits = limits.decode();
@@ -214,7 +228,9 @@ pub fn render_with(
             &header,
             &DecodeOptions {
                 limits: decode_limits,
-                shrink_to: plan.shrink_to(header.oriented_size()),
+                shrink_to: plan
+                    .shrink_to(header.oriented_size())
+                    .or_else(|| describe::small_target(plan, header.oriented_size())),
             },
         )?;
         let operands = decode_operands(sources, &operand_headers, &decode_limits)?;
@@ -252,6 +268,11 @@ pub fn render_with(
                     let format = chosen.get_or_insert_with(|| choose(&images)).format;
                     codecs::flatten_for_output(format, plan.cmyk(), &mut images)
                 }
+                Step::Describe(answer) => {
+                    let format = chosen.get_or_insert_with(|| choose(&images)).format;
+                    let text = describe::describe_pixels(*answer, input, &images, format)?;
+                    encoded = Some((text, answer.mime()));
+                }
                 Step::Encode => {
                     let format = chosen.get_or_insert_with(|| choose(&images)).format;
                     let frames = stored.frames(std::mem::take(&mut images));
@@ -272,18 +293,20 @@ pub fn render_with(
                         )?,
                         _ => (codecs::encode(&frames, stored.loop_count, &opts)?, None),
                     };
-                    (encoded, quality) = (Some(bytes), choice);
+                    (encoded, quality) = (Some((bytes, format.mime())), choice);
                 }
             }
             Ok(())
         })?;
     }
-    let bytes = encoded.ok_or_else(|| Error::Internal("the plan has no encode step".into()))?;
+    let (bytes, mime) =
+        encoded.ok_or_else(|| Error::Internal("the plan has no encode step".into()))?;
     let chosen = chosen.ok_or_else(|| Error::Internal("the plan chose no format".into()))?;
     Ok(Rendered {
         bytes,
-        mime: chosen.format.mime(),
-        fallback: chosen.fallback,
+        mime,
+        // A description is not an image: no format fell back.
+        fallback: chosen.fallback.filter(|_| plan.describes().is_none()),
         quality,
         crop,
     })

@@ -51,10 +51,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("codecs::avif::container", &["error", "config", "params"]),
     ("plan", &["error", "config", "params", "ops", "codecs"]),
+    // Metadata and placeholders from headers and pixels (`fm=json|thumbhash|blurhash`).
+    ("insight", &["error", "params", "codecs"]),
     (
         "pipeline",
         &[
-            "error", "config", "params", "metrics", "ops", "codecs", "plan",
+            "error", "config", "params", "metrics", "ops", "codecs", "plan", "insight",
         ],
     ),
     ("samples", &["error", "codecs", "storage"]),

@@ -50,7 +50,7 @@ use image::DynamicImage;
 use crate::error::Error;
 
 pub use avif::isolate;
-pub use probe::probe;
+pub use probe::{details, probe};
 pub use sniff::sniff;
 
 /// A format we can recognise from its magic bytes.
@@ -170,6 +170,49 @@ impl Probe {
     pub fn oriented_size(&self) -> (u32, u32) {
         orient::oriented_size(self.width, self.height, self.orientation)
     }
+}
+
+/// The largest embedded ICC profile read for a description (real ones are a few KB;
+/// a few printer profiles reach 1-2 MB).
+pub const MAX_ICC_BYTES: usize = 4 << 20;
+
+/// The colour model of the stored samples (Sharp's `space`): RGB, palette and YCbCr
+/// images are `srgb` whatever their profile says (the profile is told apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColourModel {
+    Srgb,
+    Grey,
+    Cmyk,
+    Lab,
+    /// High-dynamic-range LogLuv TIFF, decoded through CIE XYZ.
+    Xyz,
+}
+
+impl ColourModel {
+    pub fn name(self) -> &'static str {
+        match self {
+            ColourModel::Srgb => "srgb",
+            ColourModel::Grey => "grey",
+            ColourModel::Cmyk => "cmyk",
+            ColourModel::Lab => "lab",
+            ColourModel::Xyz => "xyz",
+        }
+    }
+}
+
+/// What a header says beyond [`Probe`], read without decoding pixels ([`details`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
+    pub probe: Probe,
+    /// Bits per sample as stored (1-16; 32 or 64 for float TIFF, capped at 255).
+    pub bit_depth: u8,
+    pub colour: ColourModel,
+    pub icc_profile: Option<Vec<u8>>,
+    /// The EXIF block, TIFF-structured ("II*\0" or "MM\0*"): from JPEG APP1, PNG eXIf,
+    /// WebP EXIF, or the TIFF file itself. AVIF's EXIF item is not read.
+    pub exif: Option<Vec<u8>>,
+    /// An animation's frame delays added up; `None` for a still.
+    pub duration_ms: Option<u64>,
 }
 
 /// Decode limits, checked against the header before any pixel buffer is allocated.
@@ -606,5 +649,7 @@ fn is_opaque(image: &DynamicImage) -> bool {
     }
 }
 
+#[cfg(test)]
+mod details_tests;
 #[cfg(test)]
 mod tests;

@@ -8,8 +8,8 @@ use image::codecs::png::{CompressionType, FilterType, PngDecoder, PngEncoder};
 use image::{DynamicImage, ImageEncoder};
 
 use super::{
-    corrupt, decode_with_image_crate, from_image_error, is_opaque, orient, Frame, ImageFormat,
-    Limits, Probe, RawDecoded,
+    corrupt, decode_with_image_crate, from_image_error, is_opaque, orient, ColourModel, Details,
+    Frame, ImageFormat, Limits, Probe, RawDecoded, MAX_ICC_BYTES,
 };
 use crate::error::Error;
 
@@ -86,6 +86,59 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
         orientation,
         has_alpha,
     })
+}
+
+/// The header's facts beyond the probe, for a description: bit depth and colour type
+/// from IHDR, the profile from iCCP (inflated, at most [`MAX_ICC_BYTES`]) and eXIf,
+/// from the chunks before the first IDAT.
+pub(super) fn details(bytes: &[u8]) -> Result<Details, Error> {
+    let probe = probe(bytes)?;
+    // `probe` checked that IHDR is there.
+    let ihdr = &bytes[SIGNATURE_LEN + 8..SIGNATURE_LEN + 8 + 13];
+    let colour = match ihdr[9] {
+        0 | 4 => ColourModel::Grey,
+        _ => ColourModel::Srgb,
+    };
+    let mut details = Details {
+        probe,
+        bit_depth: ihdr[8],
+        colour,
+        icc_profile: None,
+        exif: None,
+        duration_ms: None,
+    };
+    let be32 = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
+    let mut pos = SIGNATURE_LEN;
+    while let Some(head) = bytes.get(pos..pos + 8) {
+        let (len, kind) = (be32(&head[0..4]), &head[4..8]);
+        if kind == b"IDAT" || kind == b"IEND" {
+            break;
+        }
+        match (
+            kind,
+            bytes.get(pos + 8..pos.saturating_add(8).saturating_add(len)),
+        ) {
+            (b"eXIf", Some(data)) => details.exif = Some(data.to_vec()),
+            (b"iCCP", Some(data)) => details.icc_profile = inflate_iccp(data),
+            _ => {}
+        }
+        pos = pos.saturating_add(12).saturating_add(len);
+    }
+    Ok(details)
+}
+
+/// An iCCP chunk's profile: name, NUL, method 0, then zlib data. `None` when it does
+/// not inflate or is larger than [`MAX_ICC_BYTES`].
+fn inflate_iccp(data: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let name_end = data.iter().position(|&b| b == 0)?;
+    let compressed = data.get(name_end + 2..)?;
+    let mut profile = Vec::new();
+    flate2::read::ZlibDecoder::new(compressed)
+        .take(MAX_ICC_BYTES as u64 + 1)
+        .read_to_end(&mut profile)
+        .ok()?;
+    (profile.len() <= MAX_ICC_BYTES).then_some(profile)
 }
 
 pub(super) fn decode(bytes: &[u8], limits: &Limits) -> Result<RawDecoded, Error> {

@@ -12,7 +12,7 @@ use std::io::Cursor;
 use image::codecs::tiff::TiffEncoder;
 use image::{DynamicImage, ImageEncoder};
 
-use super::{Frame, ImageFormat, Limits, Probe, RawDecoded};
+use super::{ColourModel, Details, Frame, ImageFormat, Limits, Probe, RawDecoded};
 use crate::error::Error;
 
 mod chunks;
@@ -43,6 +43,27 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
         frames: 1,
         orientation: layout.orientation,
         has_alpha: layout.has_alpha(),
+    })
+}
+
+/// The header's facts beyond the probe, for a description. A TIFF is itself the
+/// structure EXIF borrows, so its EXIF is the file (IFD0 with its EXIF and GPS IFDs).
+pub(super) fn details(bytes: &[u8]) -> Result<Details, Error> {
+    let layout = layout::Layout::read(bytes)?;
+    let colour = match layout.photometric {
+        layout::WHITE_IS_ZERO | layout::BLACK_IS_ZERO => ColourModel::Grey,
+        layout::CMYK => ColourModel::Cmyk,
+        layout::CIELAB | layout::ICCLAB => ColourModel::Lab,
+        logluv::LOGLUV => ColourModel::Xyz,
+        _ => ColourModel::Srgb,
+    };
+    Ok(Details {
+        probe: probe(bytes)?,
+        bit_depth: u8::try_from(layout.bits).unwrap_or(u8::MAX),
+        colour,
+        icc_profile: layout.icc.map(<[u8]>::to_vec),
+        exif: Some(bytes.to_vec()),
+        duration_ms: None,
     })
 }
 

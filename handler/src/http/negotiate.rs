@@ -23,6 +23,7 @@ pub fn context(config: &Config, headers: &HeaderMap) -> Context<'static> {
             target: config.auto_quality_target,
             budget: Duration::from_millis(config.auto_quality_budget_ms),
         },
+        metadata_gps: config.metadata_gps,
         ..Context::default()
     }
 }

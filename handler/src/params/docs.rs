@@ -72,6 +72,7 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     ("gr", "wm=image-service.png&gr=northeast"),
     ("q", "w=250&q=auto"),
     ("fm", "w=100&fm=auto"),
+    ("bhc", "fm=blurhash&bhc=5x4"),
     ("ll", "fm=webp&ll"),
     ("preset", "preset=card,retina"),
 ];

@@ -173,7 +173,8 @@ keyword_enum! {
 }
 
 keyword_enum! {
-    /// `fm`: the output formats the service encodes.
+    /// `fm`: the output formats the service encodes, and the descriptions it gives in
+    /// place of an image (see [`Description`]).
     pub enum Format {
         Jpeg => "jpeg" | "jpg",
         Png => "png",
@@ -184,6 +185,31 @@ keyword_enum! {
         /// Negotiated from the request's `Accept` once the input is probed (see
         /// `plan::format`).
         Auto => "auto",
+        /// The image's metadata as JSON.
+        Json => "json",
+        /// A ThumbHash placeholder, base64.
+        Thumbhash => "thumbhash",
+        /// A BlurHash placeholder (components from `bhc`).
+        Blurhash => "blurhash",
+    }
+}
+
+/// What `fm=json`, `fm=thumbhash` and `fm=blurhash` answer instead of an image: text
+/// about the image the other parameters give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Description {
+    Json,
+    ThumbHash,
+    BlurHash,
+}
+
+impl Description {
+    /// The answer's media type.
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            Description::Json => "application/json",
+            Description::ThumbHash | Description::BlurHash => "text/plain; charset=utf-8",
+        }
     }
 }
 
@@ -212,7 +238,7 @@ impl Channel {
 }
 
 impl Format {
-    /// The media type of an image in this format; `None` for `auto`, which is not one
+    /// The media type of the answer in this format; `None` for `auto`, which is not one
     /// format until the request is answered.
     pub fn mime_type(self) -> Option<&'static str> {
         match self {
@@ -223,6 +249,25 @@ impl Format {
             Format::Tiff => Some("image/tiff"),
             Format::Avif => Some("image/avif"),
             Format::Auto => None,
+            Format::Json | Format::Thumbhash | Format::Blurhash => {
+                self.description().map(Description::mime_type)
+            }
+        }
+    }
+
+    /// The description this `fm` asks for instead of an image, if it asks for one.
+    pub fn description(self) -> Option<Description> {
+        match self {
+            Format::Json => Some(Description::Json),
+            Format::Thumbhash => Some(Description::ThumbHash),
+            Format::Blurhash => Some(Description::BlurHash),
+            Format::Jpeg
+            | Format::Png
+            | Format::Webp
+            | Format::Gif
+            | Format::Tiff
+            | Format::Avif
+            | Format::Auto => None,
         }
     }
 }
@@ -376,7 +421,10 @@ pub(crate) fn parse_colourspace(raw: RawValue) -> Result<Colourspace, Error> {
 
 pub(crate) fn parse_format(raw: RawValue) -> Result<Format, Error> {
     Format::from_name(raw.text()).ok_or_else(|| {
-        raw.invalid("one of jpeg (alias jpg), png, webp, gif, tiff (alias tif), avif or auto")
+        raw.invalid(
+            "one of jpeg (alias jpg), png, webp, gif, tiff (alias tif), avif, auto, json, \
+             thumbhash or blurhash",
+        )
     })
 }
 

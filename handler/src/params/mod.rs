@@ -19,6 +19,7 @@
 
 pub mod accept;
 mod color;
+mod components;
 pub mod docs;
 mod focal;
 mod json;
@@ -38,10 +39,11 @@ mod tests;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 pub use color::{Rgba, COLOUR_SYNTAX};
+pub use components::{BlurComponents, MAX_BLURHASH_COMPONENTS};
 pub use focal::FocalPoint;
 pub use keywords::{
-    BitwiseOperator, Channel, Colourspace, Fit, Format, Gravity, Interpolator, Kernel, Position,
-    Strategy,
+    BitwiseOperator, Channel, Colourspace, Description, Fit, Format, Gravity, Interpolator, Kernel,
+    Position, Strategy,
 };
 pub use names::{
     PresetName, StoreKey, WatermarkName, MAX_PRESETS_PER_REQUEST, MAX_PRESET_NAME_CHARS,
@@ -153,6 +155,8 @@ pub struct Params {
     /// Quality 1-100 or auto.
     pub q: Option<Quality>,
     pub fm: Option<Format>,
+    /// BlurHash components, for `fm=blurhash`.
+    pub bhc: Option<BlurComponents>,
     pub ll: Option<bool>,
     // Presets
     /// Preset names in the order they apply; [`crate::presets`] replaces them by their

@@ -85,7 +85,21 @@ const COLOURSPACES: &[&str] = &[
 const CHANNELS: &[&str] = &["red", "green", "blue", "alpha", "0", "1", "2", "3", "Red"];
 const OPERATORS: &[&str] = &["and", "or", "eor", "AND"];
 const FORMATS: &[&str] = &[
-    "jpeg", "jpg", "png", "webp", "gif", "tiff", "tif", "avif", "JPG", "auto", "AUTO",
+    "jpeg",
+    "jpg",
+    "png",
+    "webp",
+    "gif",
+    "tiff",
+    "tif",
+    "avif",
+    "JPG",
+    "auto",
+    "AUTO",
+    "json",
+    "thumbhash",
+    "blurhash",
+    "BlurHash",
 ];
 const FLAGS: &[&str] = &["", "true", "false", "1", "0", "TRUE", "False"];
 const AUTO: &[&str] = &["auto", "AUTO", "Auto", " auto "];
@@ -442,6 +456,13 @@ fn plain_value(key: &str) -> BoxedStrategy<String> {
         "gr" => keyword(GRAVITIES),
         "q" => prop_oneof![integer_in(1, 100), keyword(AUTO)].boxed(),
         "fm" => keyword(FORMATS),
+        "bhc" => (1u8..=9, 1u8..=9, any::<bool>(), 0u8..3)
+            .prop_map(|(x, y, upper, pad)| {
+                let pad = " ".repeat(usize::from(pad));
+                let sep = if upper { 'X' } else { 'x' };
+                format!("{pad}{x}{sep}{y}{pad}")
+            })
+            .boxed(),
         "preset" => proptest::collection::vec("[A-Za-z0-9_-]{1,12}", 1..=8)
             .prop_map(|names| names.join(","))
             .boxed(),
@@ -683,4 +704,25 @@ proptest! {
             other => prop_assert!(false, "accepted a repeated key: {:?}", other),
         }
     }
+
+    /// `bhc` takes exactly two components 1-9: any other pair of integers is a 400
+    /// naming it, and an accepted pair renders as written.
+    #[test]
+    fn blurhash_components_are_one_to_nine_each(x in 0u32..=12, y in 0u32..=12) {
+        let valid = (1..=MAX_BLURHASH_COMPONENTS_U32).contains(&x)
+            && (1..=MAX_BLURHASH_COMPONENTS_U32).contains(&y);
+        match Params::parse(&format!("bhc={x}x{y}")) {
+            Ok(params) => {
+                prop_assert!(valid, "accepted {}x{}", x, y);
+                prop_assert_eq!(params.canonical(), format!("bhc={x}x{y}"));
+            }
+            Err(Error::InvalidParameter { key, .. }) => {
+                prop_assert!(!valid, "refused {}x{}", x, y);
+                prop_assert_eq!(key, "bhc");
+            }
+            Err(other) => prop_assert!(false, "{}", other),
+        }
+    }
 }
+
+const MAX_BLURHASH_COMPONENTS_U32: u32 = super::MAX_BLURHASH_COMPONENTS as u32;

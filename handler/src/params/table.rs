@@ -3,6 +3,7 @@
 //! the README's parameter list all come from here.
 
 use super::color::{parse_colour, render_colour};
+use super::components::{parse_blur_components, render_blur_components};
 use super::focal::{parse_focal_point, render_focal_point};
 use super::keywords::{
     parse_bitwise, parse_channel, parse_colourspace, parse_fit, parse_format, parse_gravity,
@@ -57,6 +58,8 @@ pub enum ValueKind {
     Name,
     /// Comma-separated names.
     NameList,
+    /// Two small integers written `XxY` (`bhc`).
+    Grid,
 }
 
 impl ValueKind {
@@ -78,6 +81,7 @@ impl ValueKind {
             ValueKind::IntegerOrAuto => "integer or auto",
             ValueKind::Name => "file name",
             ValueKind::NameList => "comma-separated names",
+            ValueKind::Grid => "XxY",
         }
     }
 
@@ -268,7 +272,9 @@ pub const KEYS: &[KeySpec] = &[
     key!(q, IntegerOrAuto, Output, None, parse_quality, render_quality,
         "Output quality, an integer 1-100 or auto (default the format's: jpeg 80, webp 80, avif 50, or auto where IMAGE_SERVICE_AUTO_QUALITY is on); auto gives jpeg, webp and avif the lowest of 30-90 that keeps a SSIMULACRA2 score of at least the target, named in X-Image-Quality; for png an integer asks for an indexed PNG of the fewest colours (up to 256) that meet it, as Sharp does; auto keeps truecolour."),
     key!(fm, Keyword, Output, None, parse_format, render_name,
-        "Output format: jpeg (alias jpg), png, webp, gif, tiff (alias tif), avif, or auto: the best the request's Accept takes (AVIF unless over the AVIF time budget, else WebP, else PNG for alpha, GIF and few-colour PNG inputs, JPEG for the rest; animations stay animated), with Vary: Accept; default the original's format, or auto where IMAGE_SERVICE_AUTO_FORMAT is on."),
+        "Output format: jpeg (alias jpg), png, webp, gif, tiff (alias tif), avif, or auto, the best the request's Accept takes (Vary: Accept; see Automatic format); default the original's format, or auto where IMAGE_SERVICE_AUTO_FORMAT is on; or instead of an image json (its metadata), thumbhash or blurhash (placeholders), describing the image the other parameters give (see Metadata and placeholders)."),
+    key!(bhc, Grid, Output, None, parse_blur_components, render_blur_components,
+        "BlurHash components across and down for fm=blurhash, XxY with each 1-9 (default 4x3); more components keep more detail in a longer hash; only fm=blurhash uses it."),
     key!(ll, Boolean, Output, Some("true"), parse_flag, render_flag,
         "Lossless compression where the format has it (webp, avif; gif keeps exact colours when they fit): true, false, 1 or 0; default false, bare ll means true."),
     // Presets

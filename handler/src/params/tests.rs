@@ -533,6 +533,34 @@ const PARSE_TABLE: &[Row] = &[
     ("w=10&fm=+auto+", Ok("fm=auto&w=10")),
     ("fm=automatic", Err("fm")),
     ("fm", Err("fm")),
+    // Descriptions in place of an image: a keyword like the others too
+    ("fm=json", Ok("fm=json")),
+    ("fm=JSON", Ok("fm=json")),
+    ("fm=ThumbHash", Ok("fm=thumbhash")),
+    ("w=100&fm=blurhash", Ok("fm=blurhash&w=100")),
+    ("fm=js", Err("fm")),
+    ("fm=text", Err("fm")),
+    // bhc: XxY, each 1-9
+    ("fm=blurhash&bhc=4x3", Ok("bhc=4x3&fm=blurhash")),
+    ("bhc=9x9", Ok("bhc=9x9")),
+    ("bhc=1x1", Ok("bhc=1x1")),
+    ("bhc=5X4", Ok("bhc=5x4")),
+    ("bhc=+3x2+", Ok("bhc=3x2")),
+    ("bhc=3+x+2", Ok("bhc=3x2")),
+    ("bhc=0x3", Err("bhc")),
+    ("bhc=4x0", Err("bhc")),
+    ("bhc=10x3", Err("bhc")),
+    ("bhc=4x10", Err("bhc")),
+    ("bhc=04x3", Err("bhc")),
+    ("bhc=4", Err("bhc")),
+    ("bhc=4x", Err("bhc")),
+    ("bhc=x3", Err("bhc")),
+    ("bhc=4x3x2", Err("bhc")),
+    ("bhc=4*3", Err("bhc")),
+    ("bhc=-4x3", Err("bhc")),
+    ("bhc=4.0x3", Err("bhc")),
+    ("bhc=", Err("bhc")),
+    ("bhc", Err("bhc")),
     // preset: 1-8 names of A-Z a-z 0-9 _ -, kept in order (order matters)
     ("preset=thumb", Ok("preset=thumb")),
     ("preset=card,retina", Ok("preset=card,retina")),
@@ -738,7 +766,18 @@ fn unsupported_formats_list_the_supported_ones() {
     for format in ["heif", "heic", "jp2", "raw", "bmp"] {
         let (_, value, expected) = rejects(&format!("fm={format}"));
         assert_eq!(value, format);
-        for supported in ["jpeg", "png", "webp", "gif", "tiff", "avif", "auto"] {
+        for supported in [
+            "jpeg",
+            "png",
+            "webp",
+            "gif",
+            "tiff",
+            "avif",
+            "auto",
+            "json",
+            "thumbhash",
+            "blurhash",
+        ] {
             assert!(expected.contains(supported), "{expected}");
         }
     }
@@ -1118,7 +1157,7 @@ fn equivalent_spellings_share_one_canonical_form() {
 
 const BRIEF_KEYS: &str =
     "w h f p fp bg k ex dpr cb ca tr r flip flop af afbg afi sh md bl fl gm ng nr \
-     cl cv th uf bo li rc mo t g pc tc ra ea ec jc bb wm gr q fm ll preset";
+     cl cv th uf bo li rc mo t g pc tc ra ea ec jc bb wm gr q fm bhc ll preset";
 
 /// One valid value per key: every key must parse, render and round-trip.
 const SAMPLES: &[(&str, &str)] = &[
@@ -1168,6 +1207,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("gr", "north"),
     ("q", "75"),
     ("fm", "png"),
+    ("bhc", "2x5"),
     ("ll", "true"),
     ("preset", "thumb,dark"),
 ];
@@ -1321,7 +1361,12 @@ fn keyword_names_parse_back_to_themselves() {
         assert_eq!(Format::from_name(format.name()), Some(*format));
         let mime = format.mime_type();
         assert_eq!(mime.is_none(), *format == Format::Auto, "{format:?}");
-        assert!(mime.is_none_or(|m| m.starts_with("image/")));
+        let described = format.description();
+        assert_eq!(
+            described.map(Description::mime_type),
+            mime.filter(|m| !m.starts_with("image/")),
+            "{format:?}: an image type exactly when it is not a description"
+        );
     }
     for channel in Channel::ALL {
         assert_eq!(

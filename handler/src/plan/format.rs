@@ -81,16 +81,15 @@ pub struct Chosen {
 
 impl FormatChoice {
     /// `fm` as the query (or a preset) gave it; `auto` where the deployment makes it
-    /// the default.
+    /// the default. A description (`fm=json|thumbhash|blurhash`) describes the image
+    /// the query gives without `fm`: the input's format.
     pub fn new(fm: Option<Format>, accept: AcceptClass, avif_budget_ms: u64) -> FormatChoice {
-        match fm {
-            None => FormatChoice::Input,
-            Some(fm) => match fixed_format(fm) {
-                Some(format) => FormatChoice::Fixed(format),
-                None => FormatChoice::Negotiated {
-                    accept,
-                    avif_budget_ms,
-                },
+        match fm.map(fixed_format) {
+            None | Some(Fixed::Describe) => FormatChoice::Input,
+            Some(Fixed::Image(format)) => FormatChoice::Fixed(format),
+            Some(Fixed::Auto) => FormatChoice::Negotiated {
+                accept,
+                avif_budget_ms,
             },
         }
     }
@@ -185,16 +184,24 @@ fn family(traits: &Traits) -> OutputFormat {
     }
 }
 
-/// The encoder an explicit `fm` names; `None` for `auto`.
-fn fixed_format(format: Format) -> Option<OutputFormat> {
+/// What an explicit `fm` names.
+enum Fixed {
+    Image(OutputFormat),
+    Auto,
+    /// Not an image: `json`, `thumbhash`, `blurhash`.
+    Describe,
+}
+
+fn fixed_format(format: Format) -> Fixed {
     match format {
-        Format::Jpeg => Some(OutputFormat::Jpeg),
-        Format::Png => Some(OutputFormat::Png),
-        Format::Webp => Some(OutputFormat::Webp),
-        Format::Gif => Some(OutputFormat::Gif),
-        Format::Tiff => Some(OutputFormat::Tiff),
-        Format::Avif => Some(OutputFormat::Avif),
-        Format::Auto => None,
+        Format::Jpeg => Fixed::Image(OutputFormat::Jpeg),
+        Format::Png => Fixed::Image(OutputFormat::Png),
+        Format::Webp => Fixed::Image(OutputFormat::Webp),
+        Format::Gif => Fixed::Image(OutputFormat::Gif),
+        Format::Tiff => Fixed::Image(OutputFormat::Tiff),
+        Format::Avif => Fixed::Image(OutputFormat::Avif),
+        Format::Auto => Fixed::Auto,
+        Format::Json | Format::Thumbhash | Format::Blurhash => Fixed::Describe,
     }
 }
 

@@ -14,7 +14,9 @@ use std::time::Instant;
 use crate::codecs;
 use crate::error::{codes, Error, Result};
 use crate::ops::{self, Op, OperandKey};
-use crate::params::{Colourspace, Format, Params, Quality, StoreKey, WatermarkName};
+use crate::params::{
+    BlurComponents, Colourspace, Description, Format, Params, Quality, StoreKey, WatermarkName,
+};
 
 pub use format::{Chosen, FormatChoice, Traits};
 pub use order::{Context, Stage, ORDER};
@@ -69,6 +71,54 @@ pub enum Step {
     /// Alpha composited onto white when the output format has no alpha (JPEG).
     FlattenForOutput,
     Encode,
+    /// Text about the image in place of its encoding (`fm=json|thumbhash|blurhash`).
+    Describe(Describe),
+}
+
+/// What a description step writes: the steps before it are the image's, so it
+/// describes the image the rest of the query gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Describe {
+    /// Metadata as JSON; `gps`: the deployment lets the EXIF GPS position through.
+    Json {
+        gps: bool,
+    },
+    ThumbHash,
+    BlurHash(BlurComponents),
+}
+
+impl Describe {
+    pub(crate) fn new(description: Description, params: &Params, context: &Context) -> Describe {
+        match description {
+            Description::Json => Describe::Json {
+                gps: context.metadata_gps,
+            },
+            Description::ThumbHash => Describe::ThumbHash,
+            Description::BlurHash => Describe::BlurHash(params.bhc.unwrap_or_default()),
+        }
+    }
+
+    /// The answer's media type.
+    pub fn mime(self) -> &'static str {
+        self.kind().mime_type()
+    }
+
+    pub fn kind(self) -> Description {
+        match self {
+            Describe::Json { .. } => Description::Json,
+            Describe::ThumbHash => Description::ThumbHash,
+            Describe::BlurHash(_) => Description::BlurHash,
+        }
+    }
+
+    /// What the cache key adds: the GPS setting changes a JSON answer (a cached answer
+    /// with the position must never outlive the setting that allowed it).
+    fn cache_key_suffix(self) -> &'static str {
+        match self {
+            Describe::Json { gps: true } => "\nmetadata-gps=on",
+            _ => "",
+        }
+    }
 }
 
 /// Another image the plan needs: a stored image named by a parameter, or a watermark.
@@ -92,6 +142,7 @@ pub struct Plan {
     cmyk: bool,
     cache_key: String,
     passthrough: bool,
+    describe: Option<Describe>,
 }
 
 impl Plan {
@@ -147,6 +198,11 @@ impl Plan {
         }
         let format = FormatChoice::new(effective.fm, context.accept, context.avif_budget_ms);
         let quality = QualityChoice::new(effective.q, context.quality_search);
+        let describe = steps.iter().find_map(|(_, step)| match step {
+            Step::Describe(describe) => Some(*describe),
+            _ => None,
+        });
+        let describe_suffix = describe.map_or("", Describe::cache_key_suffix);
         Ok(Plan {
             steps,
             limits,
@@ -156,8 +212,10 @@ impl Plan {
             cmyk: params.tc == Some(Colourspace::Cmyk),
             cache_key: effective.canonical()
                 + &format.cache_key_suffix()
-                + &quality.cache_key_suffix(),
+                + &quality.cache_key_suffix()
+                + describe_suffix,
             passthrough: effective.is_empty(),
+            describe,
         })
     }
 
@@ -235,6 +293,12 @@ impl Plan {
             }
             _ => None,
         }
+    }
+
+    /// What the plan answers in place of an image (`fm=json|thumbhash|blurhash`), if
+    /// anything: its last step is then [`Step::Describe`], not [`Step::Encode`].
+    pub fn describes(&self) -> Option<Describe> {
+        self.describe
     }
 
     /// How the format to write is decided (see [`format`]).

@@ -5,7 +5,7 @@
 //! happens "on the side". The README's order line is generated from this table and a
 //! test keeps the two equal (`IMAGE_SERVICE_UPDATE_README=1 cargo test readme` rewrites it).
 
-use super::Step;
+use super::{Describe, Step};
 use crate::codecs::auto_quality::Search;
 use crate::ops::{
     affine, bandbool, blur, boolean, clahe, colourspace, composite, convolve, ensure_alpha, extend,
@@ -16,7 +16,7 @@ use crate::ops::{
 use crate::params::accept::AcceptClass;
 use crate::params::WatermarkName;
 use crate::params::{
-    Colourspace, Extend, Fit, Gravity, Interpolator, Kernel, Params, Position, Rgba,
+    Colourspace, Extend, Fit, Format, Gravity, Interpolator, Kernel, Params, Position, Rgba,
 };
 
 /// Where a row runs, which is also the phase its time is reported under.
@@ -49,6 +49,8 @@ pub struct Context<'a> {
     pub auto_quality: bool,
     /// `IMAGE_SERVICE_AUTO_QUALITY_TARGET` and `_BUDGET_MS`: what `q=auto` aims at.
     pub quality_search: Search,
+    /// `IMAGE_SERVICE_METADATA_GPS`: `fm=json` includes the EXIF GPS position.
+    pub metadata_gps: bool,
 }
 
 impl Default for Context<'_> {
@@ -61,6 +63,7 @@ impl Default for Context<'_> {
             avif_budget_ms: 0,
             auto_quality: false,
             quality_search: Search::default(),
+            metadata_gps: false,
         }
     }
 }
@@ -284,10 +287,15 @@ pub static ORDER: &[Row] = &[
         build: |_, _| Some(Step::FlattenForOutput),
     },
     Row {
-        name: "encode",
-        keys: &["fm", "q", "ll"],
+        name: "encode, or describe",
+        keys: &["fm", "q", "ll", "bhc"],
         stage: Stage::Encode,
-        build: |_, _| Some(Step::Encode),
+        build: |p, context| {
+            Some(match p.fm.and_then(Format::description) {
+                Some(description) => Step::Describe(Describe::new(description, p, context)),
+                None => Step::Encode,
+            })
+        },
     },
 ];
 

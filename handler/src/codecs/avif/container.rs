@@ -45,6 +45,8 @@ pub(super) struct Properties<'a> {
     pub orientation: u8,
     pub icc_profile: Option<&'a [u8]>,
     pub nclx: Option<Nclx>,
+    /// Bits per channel from `pixi`, when the file has one.
+    pub bit_depth: Option<u8>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -229,6 +231,7 @@ fn read_properties(bytes: &[u8]) -> Result<Properties<'_>> {
         orientation: 1,
         icc_profile: None,
         nclx: None,
+        bit_depth: None,
     };
     let (mut turns, mut mirror, mut clap) = (0u8, None, None);
     for (kind, payload) in primary_properties {
@@ -239,6 +242,8 @@ fn read_properties(bytes: &[u8]) -> Result<Properties<'_>> {
                 info.height = be32(p, 4)?;
             }
             b"irot" => turns = payload.first().map_or(0, |b| b & 3),
+            // Full box, then the channel count and each channel's bits.
+            b"pixi" => info.bit_depth = payload.get(5).copied(),
             b"imir" => mirror = payload.first().map(|b| b & 1),
             b"clap" => clap = Some(payload),
             b"colr" if payload.len() >= 4 => match &payload[..4] {

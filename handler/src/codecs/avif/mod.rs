@@ -5,7 +5,7 @@
 //!
 //! Dependencies run one way: this file → `isolate` → `decode` → `container`.
 
-use super::{ImageFormat, Limits, Probe, RawDecoded};
+use super::{ColourModel, Details, ImageFormat, Limits, Probe, RawDecoded};
 use crate::error::Error;
 
 pub(super) mod container;
@@ -35,6 +35,21 @@ pub(super) fn probe(bytes: &[u8], format: ImageFormat) -> Result<Probe, Error> {
         frames: 1,
         orientation: properties.orientation,
         has_alpha,
+    })
+}
+
+/// The header's facts beyond the probe, for a description: the depth from `pixi` (8
+/// when absent) and the `colr` profile. EXIF items are not read.
+pub(super) fn details(bytes: &[u8], format: ImageFormat) -> Result<Details, Error> {
+    let probe = probe(bytes, format)?;
+    let properties = container::properties(bytes, format)?;
+    Ok(Details {
+        probe,
+        bit_depth: properties.bit_depth.unwrap_or(8),
+        colour: ColourModel::Srgb,
+        icc_profile: properties.icc_profile.map(<[u8]>::to_vec),
+        exif: None,
+        duration_ms: None,
     })
 }
 

@@ -11,7 +11,9 @@ use std::io::Cursor;
 use image::codecs::gif::GifDecoder;
 use image::{AnimationDecoder, DynamicImage, ImageDecoder};
 
-use super::{corrupt, from_image_error, Frame, ImageFormat, Limits, Probe, RawDecoded};
+use super::{
+    corrupt, from_image_error, ColourModel, Details, Frame, ImageFormat, Limits, Probe, RawDecoded,
+};
 use crate::error::Error;
 
 mod encode;
@@ -34,6 +36,8 @@ struct GifInfo {
     /// Byte ranges of extension blocks with labels the decoder does not know (it refuses
     /// them; browsers and libnsgif skip them, and so do we).
     unknown_blocks: Vec<(usize, usize)>,
+    /// The graphic control blocks' delays added up, in milliseconds.
+    duration_ms: u64,
 }
 
 /// Walks the block structure: O(file size), no LZW decoding, no allocation.
@@ -52,6 +56,7 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
         has_local_tables: false,
         transparent_indices: Vec::new(),
         unknown_blocks: Vec::new(),
+        duration_ms: 0,
     };
     let color_table_len = |packed: u8| {
         if packed & 0x80 != 0 {
@@ -82,6 +87,13 @@ fn scan(bytes: &[u8]) -> Result<GifInfo, Error> {
                     break;
                 };
                 let body = pos + 2;
+                if label == 0xF9 {
+                    // Graphic control: the delay in centiseconds after the packed flags.
+                    if let Some(delay) = bytes.get(body + 2..body + 4) {
+                        info.duration_ms +=
+                            u64::from(u16::from_le_bytes([delay[0], delay[1]])) * 10;
+                    }
+                }
                 match label {
                     // Graphic control: size byte 4, then packed flags (bit 0 = transparency).
                     0xF9 if bytes.get(body + 1).is_some_and(|packed| packed & 1 != 0) => {
@@ -167,6 +179,19 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
         frames: info.frames,
         orientation: 1,
         has_alpha: info.has_transparency,
+    })
+}
+
+/// The header's facts beyond the probe, for a description: GIF is 8-bit palette colour.
+pub(super) fn details(bytes: &[u8]) -> Result<Details, Error> {
+    let info = scan(bytes)?;
+    Ok(Details {
+        probe: probe(bytes)?,
+        bit_depth: 8,
+        colour: ColourModel::Srgb,
+        icc_profile: None,
+        exif: None,
+        duration_ms: (info.frames > 1).then_some(info.duration_ms),
     })
 }
 

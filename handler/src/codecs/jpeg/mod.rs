@@ -10,8 +10,8 @@ use image::{DynamicImage, GrayImage, RgbImage};
 use turbojpeg::{Colorspace, Compressor, Decompressor, Image, PixelFormat, ScalingFactor, Subsamp};
 
 use super::{
-    alloc_pixels, color, corrupt, orient, to_rgb8_on_white, Frame, ImageFormat, Limits, Probe,
-    RawDecoded,
+    alloc_pixels, color, corrupt, orient, to_rgb8_on_white, ColourModel, Details, Frame,
+    ImageFormat, Limits, Probe, RawDecoded,
 };
 use crate::error::Error;
 
@@ -41,6 +41,12 @@ struct JpegHeader {
     icc_profile: Option<Vec<u8>>,
     /// An Adobe APP14 segment: CMYK samples are stored inverted (Photoshop convention).
     adobe: bool,
+    /// Bits per sample (8, or 12 and 16 in rare files) and components (1 grey, 3 colour,
+    /// 4 CMYK) from the frame header.
+    precision: u8,
+    components: u8,
+    /// Where the first EXIF block (TIFF-structured, after "Exif\0\0") is in the file.
+    exif: Option<std::ops::Range<usize>>,
 }
 
 pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
@@ -52,6 +58,27 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
         frames: 1,
         orientation: header.orientation,
         has_alpha: false,
+    })
+}
+
+/// The header's facts beyond the probe, for a description.
+pub(super) fn details(bytes: &[u8]) -> Result<Details, Error> {
+    let header = scan_markers(bytes)?;
+    let colour = match header.components {
+        1 => ColourModel::Grey,
+        4 => ColourModel::Cmyk,
+        _ => ColourModel::Srgb,
+    };
+    Ok(Details {
+        probe: probe(bytes)?,
+        bit_depth: header.precision,
+        colour,
+        exif: header
+            .exif
+            .and_then(|range| bytes.get(range))
+            .map(<[u8]>::to_vec),
+        icc_profile: header.icc_profile,
+        duration_ms: None,
     })
 }
 
@@ -90,11 +117,13 @@ fn scan_markers(bytes: &[u8]) -> Result<JpegHeader, Error> {
             return Err(corrupt(ImageFormat::Jpeg, "bad segment length"));
         }
         let segment = bytes.get(pos + 2..pos + len).ok_or_else(truncated)?;
+        let segment_start = pos + 2;
         pos += len;
         match marker {
             0xE1 if !seen_exif && segment.starts_with(b"Exif\0\0") => {
                 seen_exif = true;
                 header.orientation = orient::from_exif(&segment[6..]);
+                header.exif = Some(segment_start + 6..segment_start + segment.len());
             }
             0xE2 if segment.len() > 14 && segment.starts_with(b"ICC_PROFILE\0") => {
                 icc_chunks.push((segment[12], &segment[14..]));
@@ -105,8 +134,10 @@ fn scan_markers(bytes: &[u8]) -> Result<JpegHeader, Error> {
                 if segment.len() < 6 {
                     return Err(truncated());
                 }
+                header.precision = segment[0];
                 header.height = u32::from(u16::from_be_bytes([segment[1], segment[2]]));
                 header.width = u32::from(u16::from_be_bytes([segment[3], segment[4]]));
+                header.components = segment[5];
             }
             0xDA => break,
             _ => {}

@@ -11,7 +11,8 @@ use image::{DynamicImage, RgbImage, RgbaImage};
 use libwebp_sys as sys;
 
 use super::{
-    alloc_pixels, corrupt, is_opaque, orient, Frame, ImageFormat, Limits, Probe, RawDecoded,
+    alloc_pixels, corrupt, is_opaque, orient, ColourModel, Details, Frame, ImageFormat, Limits,
+    Probe, RawDecoded,
 };
 use crate::error::Error;
 
@@ -34,6 +35,10 @@ struct WebpHeader {
     animated: bool,
     orientation: u8,
     icc_profile: Option<Vec<u8>>,
+    /// Where the EXIF chunk's TIFF-structured block is.
+    exif: Option<std::ops::Range<usize>>,
+    /// The frames' durations added up (ANMF).
+    duration_ms: u64,
 }
 
 fn le24(b: &[u8]) -> u32 {
@@ -78,12 +83,23 @@ fn scan_chunks(bytes: &[u8]) -> Result<WebpHeader, Error> {
                 header.height = ((bits >> 14) & 0x3fff) + 1;
                 header.has_alpha = (bits >> 28) & 1 != 0;
             }
-            b"ANMF" => header.frames += 1,
+            b"ANMF" => {
+                header.frames += 1;
+                // X, Y, width-1 and height-1 (24 bits each), then the duration.
+                if let Some(duration) = data.get(12..15) {
+                    header.duration_ms += u64::from(le24(duration));
+                }
+            }
             b"ALPH" => header.has_alpha = true,
             b"ICCP" => header.icc_profile = Some(data.to_vec()),
             b"EXIF" => {
-                let exif = data.strip_prefix(b"Exif\0\0").unwrap_or(data);
+                let (skip, exif) = match data.strip_prefix(b"Exif\0\0") {
+                    Some(rest) => (6, rest),
+                    None => (0, data),
+                };
                 header.orientation = orient::from_exif(exif);
+                let start = pos + 8 + skip;
+                header.exif = Some(start..start + exif.len());
             }
             _ if first => return Err(corrupt(ImageFormat::Webp, "unknown first chunk")),
             _ => {}
@@ -113,6 +129,22 @@ pub(super) fn probe(bytes: &[u8]) -> Result<Probe, Error> {
         frames: header.frames,
         orientation: header.orientation,
         has_alpha: header.has_alpha,
+    })
+}
+
+/// The header's facts beyond the probe, for a description: WebP is 8-bit RGB(A).
+pub(super) fn details(bytes: &[u8]) -> Result<Details, Error> {
+    let header = scan_chunks(bytes)?;
+    Ok(Details {
+        probe: probe(bytes)?,
+        bit_depth: 8,
+        colour: ColourModel::Srgb,
+        exif: header
+            .exif
+            .and_then(|range| bytes.get(range))
+            .map(<[u8]>::to_vec),
+        icc_profile: header.icc_profile,
+        duration_ms: header.animated.then_some(header.duration_ms),
     })
 }
 
