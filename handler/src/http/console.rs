@@ -145,9 +145,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_module_the_page_imports_is_embedded() {
-        // A module missing from ASSETS would be a 404 only a browser would notice.
+    fn the_files_refer_to_each_other_and_to_nothing_else() {
+        // A module missing from ASSETS would be a 404 only a browser would notice, and a
+        // file nothing loads is dead weight: each embedded file but the page is referred to.
         let names: Vec<&str> = asset_names().collect();
+        let mut referred = std::collections::BTreeSet::new();
         for asset in ASSETS {
             for line in asset.body.lines() {
                 let line = line.trim();
@@ -158,7 +160,7 @@ mod tests {
                     .or_else(|| line.strip_prefix("<link rel=\"stylesheet\" href=\""));
                 let Some(target) = target else { continue };
                 let file = target
-                    .trim_matches(|c| c == '"' || c == '\'' || c == ';' || c == '>')
+                    .trim_start_matches(['"', '\''])
                     .trim_start_matches("./")
                     .split(['"', '\''])
                     .next()
@@ -168,7 +170,11 @@ mod tests {
                     "{} refers to {file}, not embedded",
                     asset.name
                 );
+                referred.insert(file);
             }
         }
+        let mut loaded: Vec<&str> = names.into_iter().filter(|n| *n != "index.html").collect();
+        loaded.sort_unstable();
+        assert_eq!(referred.into_iter().collect::<Vec<_>>(), loaded);
     }
 }
