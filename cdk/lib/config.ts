@@ -206,6 +206,8 @@ export interface StageSettings extends DeliverySettings {
   readonly secretsVersionId?: string;
   /** Age after which the Lambda re-reads the secret; 0 = read once per instance. */
   readonly secretsTtlSeconds: number;
+  /** The web console at /_/console, with GET /_/params and POST /_/sign (IMAGE_SERVICE_CONSOLE). */
+  readonly console: boolean;
 }
 
 /** The stage settings of fm=auto, q=auto and presets (top-level keys of a stage). */
@@ -596,6 +598,10 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
     r.error('edge', 'serveFromS3=true would serve nothing from S3: originals need signatures (signing.originals) and resultCache.enabled is false');
   }
   const delivery = readDelivery(r);
+  const consoleOn = r.bool('console', false);
+  if (consoleOn && !(routes.includes('get') && routes.includes('upload'))) {
+    r.error('console', 'needs the get and upload routes: the page and GET /_/params are GETs, and signing in and copying URLs use POST /_/sign, which API Gateway routes with the upload route\'s POST method');
+  }
 
   r.done();
 
@@ -628,6 +634,7 @@ export function parseStage(name: string, raw: unknown, file = 'stages.json'): St
     secretsId: secretsId!,
     secretsVersionId,
     secretsTtlSeconds,
+    console: consoleOn,
     ...delivery,
   };
 }

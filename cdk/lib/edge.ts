@@ -139,8 +139,11 @@ export function envFlag(environment: Record<string, string>, name: string): bool
   return ['1', 'true', 'yes', 'on'].includes((environment[name] ?? '').trim().toLowerCase());
 }
 
-/** Lambda environment variables that never enter the salt: the salt itself and the result store. */
-const NOT_IN_SALT = new Set(['IMAGE_SERVICE_EDGE_SALT', 'IMAGE_SERVICE_RESULT_CACHE']);
+/**
+ * Lambda environment variables that never enter the salt: the salt itself, the result store,
+ * and the console switch (it changes no image bytes).
+ */
+const NOT_IN_SALT = new Set(['IMAGE_SERVICE_EDGE_SALT', 'IMAGE_SERVICE_RESULT_CACHE', 'IMAGE_SERVICE_CONSOLE']);
 
 /**
  * The edge salt: "r" + render version + "-" + 12 hex of sha256 over a stable JSON of what else

@@ -29,6 +29,14 @@ export interface ImageServiceStackProps extends StackProps {
 /** CloudFront path pattern of the listing behaviour: exactly `/` (no wildcard). */
 export const LISTING_PATH_PATTERN = '/';
 
+/**
+ * CloudFront path patterns of the console (stage setting `console`): its page and modules, and
+ * the key table it reads. Never cached at the edge, whatever the stage's minimum TTL: the page
+ * works with a write token, and the table follows the deployment. POST /_/sign goes through the
+ * default behaviour, which never caches a POST.
+ */
+export const CONSOLE_PATH_PATTERNS = ['/_/console*', '/_/params'];
+
 /** Which API Gateway methods each route needs. */
 export const ROUTE_METHODS: Record<Route, { resource: '/' | '/{proxy+}'; methods: string[] }> = {
   list: { resource: '/', methods: ['GET'] },
@@ -233,6 +241,8 @@ export class ImageServiceStack extends Stack {
     const salt = edgeSalt(renderVersion(), environment, saltFiles(props.watermarksDir, props.saltFiles));
     environment.IMAGE_SERVICE_EDGE_SALT = salt;
     environment.IMAGE_SERVICE_RESULT_CACHE = results ? `s3://${results.bucketName}` : 'off';
+    // After the salt: switching the console on or off changes no image bytes, so no edge keys.
+    environment.IMAGE_SERVICE_CONSOLE = s.console ? 'on' : 'off';
 
     this.function = createServiceFunction(this, 'Function', {
       prebuiltDir: props.prebuiltDir,
@@ -379,6 +389,18 @@ export class ImageServiceStack extends Stack {
         // Edge compression needs a caching policy; the Lambda's own encoding passes through.
         compress: false,
       };
+    }
+    if (s.console) {
+      for (const pattern of CONSOLE_PATH_PATTERNS) {
+        additionalBehaviors[pattern] = {
+          origin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          compress: false,
+        };
+      }
     }
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `image-service ${s.name}`,

@@ -106,6 +106,9 @@ pub struct Config {
     pub presets_only_unsigned: bool,
     /// `fm=json` includes the EXIF GPS position (`IMAGE_SERVICE_METADATA_GPS`).
     pub metadata_gps: bool,
+    /// The web console (`/_/console`, `/_/params`, `/_/sign`); `None`: the binary's
+    /// default ([`Config::console_enabled`]), which the local server sets to on.
+    pub console: Option<bool>,
 }
 
 /// `IMAGE_SERVICE_AVIF_BUDGET_MS` when unset.
@@ -214,6 +217,7 @@ impl Default for Config {
             presets: Presets::default(),
             presets_only_unsigned: false,
             metadata_gps: false,
+            console: None,
         }
     }
 }
@@ -406,6 +410,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "false",
         "unsigned requests may only ask for `preset` (plus `fm=auto`), else 403 `presets-only`; signed requests anything (with signing off, every request is unsigned)",
     ),
+    (
+        "IMAGE_SERVICE_CONSOLE",
+        "on locally, off on Lambda",
+        "`on`: the web console at `/_/console` with `GET /_/params` and `POST /_/sign`; `off`: they answer 404",
+    ),
 ];
 
 fn parse_bool(name: &str, v: &str) -> Result<bool, String> {
@@ -575,6 +584,9 @@ impl Config {
             c.max_operations = n as usize;
         }
         read_delivery(&mut c, &get)?;
+        if let Some(v) = get("IMAGE_SERVICE_CONSOLE").filter(|v| !v.trim().is_empty()) {
+            c.console = Some(parse_bool("IMAGE_SERVICE_CONSOLE", &v)?);
+        }
         if let Some(v) = get("IMAGE_SERVICE_MAX_OUTPUT_DIMENSION") {
             let n = parse_number::<u32>("IMAGE_SERVICE_MAX_OUTPUT_DIMENSION", &v, 1)?;
             if n > 65_535 {
@@ -593,6 +605,11 @@ impl Config {
 
     pub fn route_enabled(&self, r: Route) -> bool {
         self.routes.contains(&r)
+    }
+
+    /// Whether the console routes answer; unset means off (a deployment opts in).
+    pub fn console_enabled(&self) -> bool {
+        self.console == Some(true)
     }
 }
 
@@ -732,6 +749,7 @@ mod tests {
             ("IMAGE_SERVICE_AUTO_QUALITY_TARGET", "99"),
             ("IMAGE_SERVICE_AUTO_QUALITY_TARGET", "good"),
             ("IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS", "-5"),
+            ("IMAGE_SERVICE_CONSOLE", "sometimes"),
         ] {
             let e = from(&[(k, v)]).unwrap_err();
             assert!(e.contains(k), "{e}");
@@ -844,6 +862,16 @@ mod tests {
                 .unwrap()
                 .auto_quality
         );
+    }
+
+    #[test]
+    fn console_is_off_unless_switched_on() {
+        assert!(!from(&[]).unwrap().console_enabled());
+        assert_eq!(from(&[]).unwrap().console, None);
+        for (v, on) in [("on", true), ("true", true), ("off", false), ("0", false)] {
+            let c = from(&[("IMAGE_SERVICE_CONSOLE", v)]).unwrap();
+            assert_eq!((c.console, c.console_enabled()), (Some(on), on), "{v}");
+        }
     }
 
     #[test]

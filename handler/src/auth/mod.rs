@@ -67,6 +67,18 @@ pub fn require_token(
     if !needs_token(config, route) {
         return Ok(());
     }
+    require_bearer(config, secrets, route.name(), headers)
+}
+
+/// Checks the bearer credential of a request to `what` (a route's name, in the messages)
+/// that always needs a write token, with the same rules as the management routes: with
+/// no tokens configured it is open only where the configuration says so (locally).
+pub fn require_bearer(
+    config: &Config,
+    secrets: &Secrets,
+    what: &str,
+    headers: &HeaderMap,
+) -> Result<()> {
     if secrets.write_tokens.is_empty() {
         if config.open_without_tokens {
             return Ok(());
@@ -74,8 +86,7 @@ pub fn require_token(
         return Err(Error::forbidden(
             codes::WRITES_DISABLED,
             format!(
-                "The '{}' route needs a bearer token, and this deployment has none configured (IMAGE_SERVICE_WRITE_TOKENS, or writeTokens in its secret).",
-                route.name()
+                "The '{what}' route needs a bearer token, and this deployment has none configured (IMAGE_SERVICE_WRITE_TOKENS, or writeTokens in its secret)."
             ),
         ));
     }
@@ -84,8 +95,7 @@ pub fn require_token(
         .and_then(|v| v.to_str().ok());
     let Some(token) = tokens::bearer(presented) else {
         return Err(Error::Unauthorized(format!(
-            "The '{}' route needs 'Authorization: Bearer <token>'.",
-            route.name()
+            "The '{what}' route needs 'Authorization: Bearer <token>'."
         )));
     };
     if secrets.write_tokens.accepts(token) {

@@ -161,6 +161,8 @@ async fn run() -> ExitCode {
     // Local development: with no token configured the management routes stay open,
     // and the log says so.
     config.open_without_tokens = true;
+    // The console is on locally unless IMAGE_SERVICE_CONSOLE says otherwise.
+    config.console.get_or_insert(true);
     if secrets.current().write_tokens.is_empty() {
         tracing::warn!(
             "NO WRITE TOKENS: uploads, deletes and the listing are open to anyone who can reach this server. Set IMAGE_SERVICE_WRITE_TOKENS before exposing it."
@@ -218,6 +220,9 @@ async fn run() -> ExitCode {
     tracing::info!(store = %config.store, "image-service listening on http://{local}");
     // A line on stdout too, so scripts can wait for it.
     println!("listening on http://{local}");
+    if config.console_enabled() {
+        println!("console at http://{local}/_/console/");
+    }
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -47,7 +47,7 @@ codes! {
     TOO_MANY_FILES = "too-many-files", BAD_REQUEST,
         "one upload carries more than 100 files";
     INVALID_BODY = "invalid-body", BAD_REQUEST,
-        "the DELETE body is not `{\"images\": [...]}` with at least one name";
+        "the DELETE body is not `{\"images\": [...]}` with at least one name, or the `POST /_/sign` body is not `{\"paths\": [...]}`";
     TOO_MANY_OPERATIONS = "too-many-operations", BAD_REQUEST,
         "the query asks for more operations than `IMAGE_SERVICE_MAX_OPERATIONS`";
     UNAUTHORIZED = "unauthorized", UNAUTHORIZED,

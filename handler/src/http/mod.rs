@@ -1,7 +1,8 @@
-//! The router: four routes plus the health check, thin handlers one file each. Around
-//! them, outermost first: the request log and metrics ([`observe`]), the origin check
-//! ([`origin`]), CORS.
+//! The router: four routes plus the health check and the console's ([`console`],
+//! [`param_table`], [`sign`]), thin handlers one file each. Around them, outermost
+//! first: the request log and metrics ([`observe`]), the origin check ([`origin`]), CORS.
 
+pub mod console;
 mod cors;
 mod delete;
 mod get;
@@ -10,7 +11,9 @@ mod list;
 mod negotiate;
 pub mod observe;
 pub mod origin;
+pub mod param_table;
 mod presets_only;
+mod sign;
 mod upload;
 
 use crate::config::{Config, Route};
@@ -95,6 +98,11 @@ pub fn router(state: AppState) -> Router {
                 .delete(delete::delete),
         )
         .route("/_/health", get_route(health::health))
+        .route("/_/console", get_route(console::redirect))
+        .route("/_/console/", get_route(console::page))
+        .route("/_/console/{file}", get_route(console::asset))
+        .route("/_/params", get_route(param_table::params))
+        .route("/_/sign", axum::routing::post(sign::sign))
         .route(
             "/{*key}",
             get_route(get::get_image)

@@ -102,6 +102,10 @@ fn classify(method: &Method, path: &str, query: &str) -> RouteName {
     if path == "/_/health" {
         return RouteName::Health;
     }
+    // The console's own routes are neither images nor writes.
+    if path.starts_with("/_/") {
+        return RouteName::Other;
+    }
     match *method {
         Method::GET | Method::HEAD if path == "/" => RouteName::List,
         Method::GET | Method::HEAD if asks_for_transform(query) => RouteName::Transform,
@@ -138,6 +142,8 @@ mod tests {
             (Method::POST, "/albums", RouteName::Upload),
             (Method::DELETE, "/", RouteName::Delete),
             (Method::GET, "/_/health", RouteName::Health),
+            (Method::GET, "/_/console/", RouteName::Other),
+            (Method::POST, "/_/sign", RouteName::Other),
             (Method::OPTIONS, "/x.png", RouteName::Preflight),
             (Method::PUT, "/x.png", RouteName::Other),
         ] {
