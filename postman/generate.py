@@ -409,6 +409,41 @@ pm.test('the next key', () => {{
     )
 
 
+# fm values that answer text about the image instead of the image.
+DESCRIPTIONS = ("json", "thumbhash", "blurhash")
+
+
+def response_headers_tests(row):
+    """A row's "response_headers": each header must contain the given text."""
+    return "".join(
+        f"pm.test({js(name + ' contains ' + part)}, () => pm.expect(pm.response.headers.get({js(name)}) || '').to.include({js(part)}));\n"
+        for name, part in row.get("response_headers", {}).items()
+    )
+
+
+def description_request(row):
+    """fm=json, fm=thumbhash, fm=blurhash: the content type, an ETag, the row's JSON
+    fields or the hash's alphabet and length."""
+    fmt = row["format"]
+    want_type = "application/json" if fmt == "json" else "text/plain"
+    tests = f"""{status_is(200)}
+pm.test('Content-Type {want_type}', () => pm.expect(pm.response.headers.get('Content-Type')).to.include('{want_type}'));
+pm.test('a variant ETag', () => pm.expect(pm.response.headers.get('ETag')).to.match(/^".+"$/));
+"""
+    if fmt == "json":
+        for field, value in row["json"].items():
+            tests += f"pm.test({js(field + ' ' + json.dumps(value))}, () => pm.expect(pm.response.json()[{js(field)}]).to.eql({js(value)}));\n"
+    else:
+        alphabet = "^[A-Za-z0-9+/]+=*$" if fmt == "thumbhash" else "^[0-9A-Za-z#$%*+,\\-.:;=?@\\[\\]^_{|}~]+$"
+        tests += f"pm.test('a {fmt}', () => pm.expect(pm.response.text()).to.match(/{alphabet}/));\n"
+        if "length" in row:
+            tests += f"pm.test('{row['length']} characters', () => pm.expect(pm.response.text()).to.have.lengthOf({row['length']}));\n"
+    tests += response_headers_tests(row)
+    name = f"{row['param']}: {row['src']}?{row['query']}"
+    url = "{{baseUrl}}/{{runPath}}/src/" + row["src"] + "?" + encode_query(row["query"])
+    return request(name, "GET", url, tests, headers=list(row.get("headers", {}).items()))
+
+
 def transforms_folder(table):
     sources = table["sources"]
     upload_tests = f"""{status_is(200)}
@@ -421,6 +456,9 @@ pm.test('{len(sources)} originals stored', () => pm.expect(pm.response.json().ET
         )
     ]
     for row in table["valid"]:
+        if row["format"] in DESCRIPTIONS:
+            items.append(description_request(row))
+            continue
         pending = row.get("pending", False)
         want = {"format": row["format"], "size": row.get("size"), "pending": pending, "vary": row.get("vary")}
         tests = f"""const want = {js(want)};
@@ -445,7 +483,7 @@ if (want.pending && pm.response.code === 415 && want.format === 'avif') {{
         }}
     }}
 }}
-"""
+""" + response_headers_tests(row)
         name = f"{row['param']}: {row['src']}?{row['query']}" + (" (pending)" if pending else "")
         url = "{{baseUrl}}/{{runPath}}/src/" + row["src"] + "?" + encode_query(row["query"])
         headers = list(row.get("headers", {}).items())

@@ -53,7 +53,13 @@ async fn valid_rows_have_the_expected_format_and_size(svc: Svc) {
         let headers = row_headers(row);
         let res = svc.get_with(&path, &headers).await;
 
-        let full = check_row(&res, format, size).and_then(|()| check_vary(&res, row));
+        let full = if DESCRIPTIONS.contains(&format) {
+            check_description(&res, format, row)
+        } else {
+            check_row(&res, format, size)
+        }
+        .and_then(|()| check_vary(&res, row))
+        .and_then(|()| check_response_headers(&res, row));
         match (full, pending) {
             (Ok(()), false) => {}
             (Ok(()), true) => {
@@ -134,6 +140,74 @@ fn check_vary(res: &integration_tests::Res, row: &Value) -> Result<(), String> {
     }
 }
 
+/// `fm` values that answer text about the image instead of the image.
+const DESCRIPTIONS: &[&str] = &["json", "thumbhash", "blurhash"];
+
+/// A row's `"response_headers"`: each named header must contain the given text.
+fn check_response_headers(res: &integration_tests::Res, row: &Value) -> Result<(), String> {
+    let Some(want) = row["response_headers"].as_object() else {
+        return Ok(());
+    };
+    for (name, part) in want {
+        let part = part.as_str().expect("response_headers values are strings");
+        match res.header(name) {
+            Some(value) if value.contains(part) => {}
+            other => return Err(format!("{name}: {other:?} (want it to contain {part:?})")),
+        }
+    }
+    Ok(())
+}
+
+/// A description row (`fm=json`, `fm=thumbhash`, `fm=blurhash`): 200 with its content
+/// type, an ETag and no `Vary: Accept`; for json every field of the row's `"json"` with
+/// that value, for the hashes their alphabet and the row's `"length"` when given.
+fn check_description(
+    res: &integration_tests::Res,
+    format: &str,
+    row: &Value,
+) -> Result<(), String> {
+    if res.status != 200 {
+        return Err(format!("status {}: {}", res.status, res.text()));
+    }
+    let content_type = res.header("content-type").unwrap_or_default();
+    let want_type = if format == "json" {
+        "application/json"
+    } else {
+        "text/plain"
+    };
+    if !content_type.starts_with(want_type) {
+        return Err(format!("Content-Type {content_type:?} (want {want_type})"));
+    }
+    if res.header("etag").is_none_or(str::is_empty) {
+        return Err("no ETag".into());
+    }
+    let body = std::str::from_utf8(&res.body).map_err(|e| format!("body is not UTF-8: {e}"))?;
+    if format == "json" {
+        let got: Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
+        for (field, value) in row["json"].as_object().expect("json rows name fields") {
+            if &got[field] != value {
+                return Err(format!("{field}: {} (want {value})", got[field]));
+            }
+        }
+        return Ok(());
+    }
+    let alphabet: &dyn Fn(char) -> bool = if format == "thumbhash" {
+        &|c: char| c.is_ascii_alphanumeric() || "+/=".contains(c)
+    } else {
+        // BlurHash's base83 digits.
+        &|c: char| c.is_ascii_alphanumeric() || "#$%*+,-.:;=?@[]^_{|}~".contains(c)
+    };
+    if body.is_empty() || !body.chars().all(alphabet) {
+        return Err(format!("{body:?} is not a {format}"));
+    }
+    match row["length"].as_u64() {
+        Some(n) if body.len() as u64 != n => {
+            Err(format!("{body:?}: {} characters (want {n})", body.len()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The full expectation of a valid row: 200, an image whose `Content-Type` matches its
 /// bytes, the format, the size when given, an ETag.
 fn check_row(
@@ -196,7 +270,7 @@ async fn every_parameter_is_covered(_svc: Svc) {
         "w", "h", "f", "p", "fp", "bg", "k", "ex", "dpr", "cb", "ca", "tr", "r", "flip", "flop",
         "af", "afbg", "afi", "sh", "md", "bl", "fl", "gm", "ng", "nr", "cl", "cv", "th", "uf",
         "bo", "li", "rc", "mo", "t", "g", "pc", "tc", "ra", "ea", "ec", "jc", "bb", "wm", "gr",
-        "q", "fm", "ll", "preset",
+        "q", "fm", "bhc", "ll", "preset",
     ];
     let table = table();
     for kind in ["valid", "invalid"] {
