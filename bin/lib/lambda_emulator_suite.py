@@ -337,6 +337,8 @@ def main() -> int:
         "photos/bug.png": open(os.path.join(SAMPLES, "blackbug.png"), "rb").read(),
         "photos/squares.gif": open(os.path.join(SAMPLES, "rotating-squares.gif"), "rb").read(),
     }
+    originals["photos/astronaut.jpg"] = open(os.path.join(REPO, "handler", "tests", "fixtures", "faces",
+                                                          "astronaut.jpg"), "rb").read()
     originals["photos/noise.png"], noise_raw = noise_png()
     originals["photos/grain.avif"] = film_grain_avif(True)
     originals["photos/plain.avif"] = film_grain_avif(False)
@@ -648,6 +650,9 @@ def run_checks(f: Function, originals: dict, token: str, origin: str, uses_secre
           r.status == 200 and r.headers.get("content-type") == "image/jpeg" and size == (200, 200),
           f"{r!r} {size}")
 
+    insight_checks(get)
+    console_checks(f, cf, auth, env)
+
     # AVIF input: decoded by the child process the binary re-executes (arm64 again, via binfmt_misc)
     if outputs["avif"]:
         body, ctype = multipart([("input.avif", outputs["avif"], "image/avif")])
@@ -739,6 +744,56 @@ def run_checks(f: Function, originals: dict, token: str, origin: str, uses_secre
           r.status == 403 and (r.json() or {}).get("code") == "forbidden-origin", repr(r))
     r = get("photos/bug.png")
     check("with the origin secret read from Secrets Manager: 200", r.status == 200, repr(r))
+
+
+def insight_checks(get) -> None:
+    """Issue 18 on the package: metadata, placeholders, q=auto and p=face, each through
+    the arm64 build (its SIMD paths differ from the x86-64 tests')."""
+    r = get("photos/landscape.jpg", [("fm", "json"), ("w", "240")])
+    j = r.json() if r.status == 200 else None
+    check("fm=json&w=240: 200 application/json describing a 240 px wide JPEG, with a dominant colour",
+          r.status == 200 and r.headers.get("content-type", "").startswith("application/json")
+          and isinstance(j, dict) and j.get("format") == "jpeg" and j.get("width") == 240
+          and re.fullmatch(r"#[0-9a-f]{6}", str(j.get("dominant_colour"))) is not None, repr(r))
+    r = get("photos/landscape.jpg", [("fm", "thumbhash")])
+    check("fm=thumbhash: 200 text/plain, a base64 ThumbHash",
+          r.status == 200 and r.headers.get("content-type", "").startswith("text/plain")
+          and re.fullmatch(rb"[A-Za-z0-9+/]{20,}=*", r.body) is not None, repr(r))
+    r = get("photos/landscape.jpg", [("fm", "blurhash"), ("bhc", "5x4")])
+    check("fm=blurhash&bhc=5x4: 200 text/plain, a 44-character BlurHash",
+          r.status == 200 and r.headers.get("content-type", "").startswith("text/plain")
+          and len(r.body) == 44, repr(r))
+    r = get("photos/landscape.jpg", [("w", "240"), ("fm", "webp"), ("q", "auto")])
+    quality = r.headers.get("x-image-quality", "")
+    check(f"q=auto&fm=webp: 200 image/webp with X-Image-Quality naming the choice ({quality!r})",
+          r.status == 200 and r.headers.get("content-type") == "image/webp" and "; auto" in quality, repr(r))
+    r = get("photos/astronaut.jpg", [("w", "200"), ("h", "200"), ("p", "face")])
+    check("p=face on a portrait: 200x200 with X-Image-Crop: face (the embedded detector runs on arm64)",
+          r.status == 200 and image_size(r.body) == (200, 200) and r.headers.get("x-image-crop") == "face",
+          repr(r))
+
+
+def console_checks(f: Function, cf: list, auth: list, env: dict) -> None:
+    """Issue 19 on the package: the console's page, parameter table and signing endpoint
+    answer as the stage setting says (dev switches the console on)."""
+    on = env.get("IMAGE_SERVICE_CONSOLE") == "on"
+    r = f.invoke(rest_event("GET", "_/console/", headers=cf))
+    if not on:
+        check("console off (IMAGE_SERVICE_CONSOLE): /_/console/ is 404", r.status == 404, repr(r))
+        return
+    check("console on: /_/console/ is 200 text/html with a self-only CSP and no-store",
+          r.status == 200 and r.headers.get("content-type", "").startswith("text/html")
+          and "script-src 'self'" in r.headers.get("content-security-policy", "")
+          and "no-store" in r.headers.get("cache-control", ""), repr(r))
+    r = f.invoke(rest_event("GET", "_/params", headers=cf))
+    keys = [k.get("name") for k in (r.json() or {}).get("keys", [])] if r.status == 200 else []
+    check("GET /_/params: the key table as JSON (w, fm, bhc among its keys)",
+          {"w", "fm", "bhc"} <= set(keys), repr(r))
+    body = json.dumps({"paths": ["/photos/bug.png?w=100"]}).encode()
+    r = f.invoke(rest_event("POST", "_/sign", headers=cf + [("Content-Type", "application/json")], body=body))
+    check("POST /_/sign without the write token: 401", r.status == 401, repr(r))
+    r = f.invoke(rest_event("POST", "_/sign", headers=auth + [("Content-Type", "application/json")], body=body))
+    check("POST /_/sign with the write token: 200 JSON", r.status == 200 and r.json() is not None, repr(r))
 
 
 if __name__ == "__main__":
