@@ -7,7 +7,6 @@ pub mod results;
 pub use credentials::SigningMode;
 pub use results::ResultCacheSetting;
 
-use crate::codecs::auto_quality;
 use crate::params::WatermarkName;
 use crate::presets::Presets;
 use credentials::{OriginSecrets, SigningKey, WriteTokens};
@@ -114,6 +113,17 @@ pub struct Config {
 /// `IMAGE_SERVICE_AVIF_BUDGET_MS` when unset.
 pub const DEFAULT_AVIF_BUDGET_MS: u64 = 3_000;
 
+/// The SSIMULACRA2 score `q=auto` aims at when the deployment sets none
+/// (`IMAGE_SERVICE_AUTO_QUALITY_TARGET`): see the README's "Automatic quality" for the
+/// measurements behind it.
+pub const AUTO_QUALITY_DEFAULT_TARGET: f64 = 70.0;
+/// Time the trials may take when the deployment sets none
+/// (`IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS`).
+pub const AUTO_QUALITY_DEFAULT_BUDGET_MS: u64 = 1_500;
+/// Accepted targets: SSIMULACRA2 scores run from about -inf to 100 (identical); under 30
+/// is visibly poor and over 95 asks for more than the candidates can give.
+pub const AUTO_QUALITY_TARGET_RANGE: std::ops::RangeInclusive<f64> = 30.0..=95.0;
+
 /// IMAGE_SERVICE_CORS_ORIGINS: which browser origins get CORS headers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum CorsOrigins {
@@ -212,8 +222,8 @@ impl Default for Config {
             auto_format: false,
             avif_budget_ms: DEFAULT_AVIF_BUDGET_MS,
             auto_quality: false,
-            auto_quality_target: auto_quality::DEFAULT_TARGET,
-            auto_quality_budget_ms: auto_quality::DEFAULT_BUDGET_MS,
+            auto_quality_target: AUTO_QUALITY_DEFAULT_TARGET,
+            auto_quality_budget_ms: AUTO_QUALITY_DEFAULT_BUDGET_MS,
             presets: Presets::default(),
             presets_only_unsigned: false,
             metadata_gps: false,
@@ -641,7 +651,7 @@ fn read_auto_quality(c: &mut Config, get: &impl Fn(&str) -> Option<String>) -> R
         c.auto_quality = parse_bool("IMAGE_SERVICE_AUTO_QUALITY", &v)?;
     }
     if let Some(v) = get("IMAGE_SERVICE_AUTO_QUALITY_TARGET") {
-        let range = auto_quality::TARGET_RANGE;
+        let range = AUTO_QUALITY_TARGET_RANGE;
         c.auto_quality_target = v
             .trim()
             .parse::<f64>()
@@ -846,8 +856,8 @@ mod tests {
     fn reads_auto_quality_settings() {
         let c = from(&[]).unwrap();
         assert!(!c.auto_quality);
-        assert_eq!(c.auto_quality_target, auto_quality::DEFAULT_TARGET);
-        assert_eq!(c.auto_quality_budget_ms, auto_quality::DEFAULT_BUDGET_MS);
+        assert_eq!(c.auto_quality_target, AUTO_QUALITY_DEFAULT_TARGET);
+        assert_eq!(c.auto_quality_budget_ms, AUTO_QUALITY_DEFAULT_BUDGET_MS);
         let c = from(&[
             ("IMAGE_SERVICE_AUTO_QUALITY", "on"),
             ("IMAGE_SERVICE_AUTO_QUALITY_TARGET", " 82.5 "),

@@ -28,10 +28,13 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("ops", &["error", "config", "params"]),
     (
         "codecs",
+        // `ops` for its resampler only: the `q=auto` search scores a downscaled sample.
+        // `ops` never uses `codecs`, so the graph stays acyclic.
         &[
             "error",
             "config",
             "params",
+            "ops",
             "codecs::avif",
             "codecs::avif::isolate",
         ],

@@ -44,16 +44,11 @@ use crate::error::Error;
 /// The response header that says which quality `q=auto` chose and how.
 pub const QUALITY_HEADER: &str = "x-image-quality";
 
-/// The SSIMULACRA2 score aimed at when the deployment sets none
-/// (`IMAGE_SERVICE_AUTO_QUALITY_TARGET`): see the README's "Automatic quality" for the
-/// measurements behind it.
-pub const DEFAULT_TARGET: f64 = 70.0;
-/// Time the trials may take when the deployment sets none
-/// (`IMAGE_SERVICE_AUTO_QUALITY_BUDGET_MS`).
-pub const DEFAULT_BUDGET_MS: u64 = 1_500;
-/// Accepted targets: SSIMULACRA2 scores run from about -inf to 100 (identical); under 30
-/// is visibly poor and over 95 asks for more than the candidates can give.
-pub const TARGET_RANGE: std::ops::RangeInclusive<f64> = 30.0..=95.0;
+// The settings' defaults and range live with the settings (config is plain data).
+pub use crate::config::{
+    AUTO_QUALITY_DEFAULT_BUDGET_MS as DEFAULT_BUDGET_MS,
+    AUTO_QUALITY_DEFAULT_TARGET as DEFAULT_TARGET, AUTO_QUALITY_TARGET_RANGE as TARGET_RANGE,
+};
 
 /// The qualities a search may choose, lowest first.
 pub const CANDIDATES: [u8; 16] = [

@@ -450,16 +450,7 @@ async fn load_operands(state: &AppState, operands: Operands) -> Result<OperandSo
 
 /// The watermark file names, sorted, for the 404 message.
 async fn available_watermarks(dir: &std::path::Path) -> String {
-    let mut names = Vec::new();
-    if let Ok(mut entries) = tokio::fs::read_dir(dir).await {
-        while let Ok(Some(entry)) = entries.next_entry().await {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if WatermarkName::parse(&name).is_some() && !name.ends_with(".md") {
-                names.push(name);
-            }
-        }
-    }
-    names.sort();
+    let names = super::param_table::watermark_names(dir).await;
     if names.is_empty() {
         "none".into()
     } else {

@@ -121,8 +121,8 @@ pub fn allowed_values(key: &str) -> Option<Vec<String>> {
     )
 }
 
-/// The watermark files a request may name with `wm`, sorted.
-async fn watermark_names(dir: &std::path::Path) -> Vec<String> {
+/// The watermark files a request may name with `wm`, sorted (also the 404 message's list).
+pub(super) async fn watermark_names(dir: &std::path::Path) -> Vec<String> {
     let mut names = Vec::new();
     if let Ok(mut entries) = tokio::fs::read_dir(dir).await {
         while let Ok(Some(entry)) = entries.next_entry().await {
