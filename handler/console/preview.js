@@ -31,7 +31,9 @@ export function describeBytes(n) {
 /**
  * Fetches `path` (service-relative, signed when it must be) and shows it in `img`.
  * Resolves to {shown, width, height, type, bytes, timing, status}; rejects with the service's
- * ApiError on an error answer. `signal` aborts a preview a newer one replaced.
+ * ApiError on an error answer. `signal` aborts a preview a newer one replaced: an aborted
+ * preview never touches `img`, and the image is decoded off the page first, so an older
+ * answer that arrives late cannot replace a newer one or lend it its size.
  */
 export async function loadPreview(path, img, signal) {
   const response = await fetch(serviceUrl(path), {
@@ -42,23 +44,29 @@ export async function loadPreview(path, img, signal) {
   });
   if (!response.ok) throw await failure(response);
   const blob = await response.blob();
-  const previous = img.dataset.objectUrl;
+  signal?.throwIfAborted();
   const objectUrl = URL.createObjectURL(blob);
-  img.dataset.objectUrl = objectUrl;
-  img.src = objectUrl;
+  const decoded = new Image();
+  decoded.src = objectUrl;
   let shown = true;
   try {
-    await img.decode();
+    await decoded.decode();
   } catch {
     // A format this browser cannot show (TIFF): the facts still hold.
     shown = false;
-  } finally {
-    if (previous) URL.revokeObjectURL(previous);
   }
+  if (signal?.aborted) {
+    URL.revokeObjectURL(objectUrl);
+    signal.throwIfAborted();
+  }
+  const previous = img.dataset.objectUrl;
+  img.dataset.objectUrl = objectUrl;
+  img.src = objectUrl;
+  if (previous) URL.revokeObjectURL(previous);
   return {
     shown,
-    width: shown ? img.naturalWidth : null,
-    height: shown ? img.naturalHeight : null,
+    width: shown ? decoded.naturalWidth : null,
+    height: shown ? decoded.naturalHeight : null,
     type: response.headers.get('content-type') || blob.type,
     bytes: blob.size,
     timing: serverTiming(response.headers.get('server-timing')),
