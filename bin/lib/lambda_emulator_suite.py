@@ -779,11 +779,17 @@ def insight_checks(get) -> None:
 
 def console_checks(f: Function, cf: list, auth: list, env: dict) -> None:
     """Issue 19 on the package: the console's page, parameter table and signing endpoint
-    answer as the stage setting says (dev switches the console on)."""
+    answer as the stage setting says (the checked-in dev stage leaves it off, so off must
+    mean 404; the page itself runs on the Lambda binary in bin/test-console)."""
     on = env.get("IMAGE_SERVICE_CONSOLE") == "on"
     r = f.invoke(rest_event("GET", "_/console/", headers=cf))
     if not on:
-        check("console off (IMAGE_SERVICE_CONSOLE): /_/console/ is 404", r.status == 404, repr(r))
+        check("console off (IMAGE_SERVICE_CONSOLE=off): /_/console/ is 404", r.status == 404, repr(r))
+        r = f.invoke(rest_event("GET", "_/params", headers=cf))
+        check("console off: /_/params is 404", r.status == 404, repr(r))
+        body = json.dumps({"paths": ["/photos/bug.png?w=100"]}).encode()
+        r = f.invoke(rest_event("POST", "_/sign", headers=auth + [("Content-Type", "application/json")], body=body))
+        check("console off: POST /_/sign is 404 even with the write token", r.status == 404, repr(r))
         return
     check("console on: /_/console/ is 200 text/html with a self-only CSP and no-store",
           r.status == 200 and r.headers.get("content-type", "").startswith("text/html")
