@@ -210,7 +210,7 @@ export interface StageSettings extends DeliverySettings {
   readonly console: boolean;
 }
 
-/** The stage settings of fm=auto, q=auto and presets (top-level keys of a stage). */
+/** The stage settings of fm=auto, q=auto, fm=json and presets (top-level keys of a stage). */
 export interface DeliverySettings {
   /** A transform without fm means fm=auto (IMAGE_SERVICE_AUTO_FORMAT). */
   readonly autoFormat: boolean;
@@ -218,6 +218,8 @@ export interface DeliverySettings {
   readonly avifBudgetMs: number;
   /** A transform without q (or ll) means q=auto for jpeg, webp and avif (IMAGE_SERVICE_AUTO_QUALITY). */
   readonly autoQuality: boolean;
+  /** fm=json includes the EXIF GPS position (IMAGE_SERVICE_METADATA_GPS); off, it is never sent. */
+  readonly metadataGps: boolean;
   /** Absolute path of the presets file shipped in the package (IMAGE_SERVICE_PRESETS). */
   readonly presetsFile: string;
   /** Unsigned requests may only ask for presets (IMAGE_SERVICE_PRESETS_ONLY). */
@@ -255,7 +257,7 @@ export function presetsFileProblem(file: string): string | undefined {
   return undefined;
 }
 
-/** The delivery settings: top-level keys autoFormat, avifBudgetMs, autoQuality, presetsFile, presetsOnlyUnsigned. */
+/** The delivery settings: top-level keys autoFormat, avifBudgetMs, autoQuality, metadataGps, presetsFile, presetsOnlyUnsigned. */
 function readDelivery(r: Reader): DeliverySettings {
   const given = r.string('presetsFile', /^.+$/, 'must be a path (absolute, or relative to the repository root)', true);
   const presetsFile = given === undefined ? DEFAULT_PRESETS_FILE : path.resolve(__dirname, '..', '..', given);
@@ -265,6 +267,7 @@ function readDelivery(r: Reader): DeliverySettings {
     autoFormat: r.bool('autoFormat', false),
     avifBudgetMs: r.int('avifBudgetMs', DEFAULT_AVIF_BUDGET_MS, 0, 600_000) ?? 0,
     autoQuality: r.bool('autoQuality', false),
+    metadataGps: r.bool('metadataGps', false),
     presetsFile,
     presetsOnlyUnsigned: r.bool('presetsOnlyUnsigned', false),
   };

@@ -46,12 +46,13 @@ export function packagePresets(presetsFile: string, outputDir: string): void {
   fs.copyFileSync(presetsFile, path.join(outputDir, PACKAGED_PRESETS));
 }
 
-/** The Lambda environment of the delivery settings (fm=auto, q=auto and presets). */
+/** The Lambda environment of the delivery settings (fm=auto, q=auto, fm=json and presets). */
 export function deliveryEnvironment(delivery: DeliverySettings): Record<string, string> {
   return {
     IMAGE_SERVICE_AUTO_FORMAT: String(delivery.autoFormat),
     IMAGE_SERVICE_AVIF_BUDGET_MS: String(delivery.avifBudgetMs),
     IMAGE_SERVICE_AUTO_QUALITY: String(delivery.autoQuality),
+    IMAGE_SERVICE_METADATA_GPS: String(delivery.metadataGps),
     IMAGE_SERVICE_PRESETS: PRESETS_FILE_ON_LAMBDA,
     IMAGE_SERVICE_PRESETS_ONLY: String(delivery.presetsOnlyUnsigned),
   };

@@ -18,6 +18,7 @@ describe('fm=auto, q=auto and preset settings', () => {
     const s = parseStage('t', base());
     expect([s.autoFormat, s.avifBudgetMs, s.presetsFile, s.presetsOnlyUnsigned]).toEqual([false, DEFAULT_AVIF_BUDGET_MS, DEFAULT_PRESETS_FILE, false]);
     expect(s.autoQuality).toBe(false);
+    expect(s.metadataGps).toBe(false);
     expect(presetsFileProblem(DEFAULT_PRESETS_FILE)).toBeUndefined();
   });
 
@@ -25,11 +26,13 @@ describe('fm=auto, q=auto and preset settings', () => {
     const s = parseStage('t', { ...base(), autoFormat: true, avifBudgetMs: 0, presetsFile: 'handler/presets.json', presetsOnlyUnsigned: true });
     expect([s.autoFormat, s.avifBudgetMs, s.presetsFile, s.presetsOnlyUnsigned]).toEqual([true, 0, DEFAULT_PRESETS_FILE, true]);
     expect(parseStage('t', { ...base(), autoQuality: true }).autoQuality).toBe(true);
+    expect(parseStage('t', { ...base(), metadataGps: true }).metadataGps).toBe(true);
   });
 
   test('bad values are named', () => {
     expect(problems({ ...base(), autoFormat: 'yes' })).toMatch(/autoFormat: must be true or false/);
     expect(problems({ ...base(), autoQuality: 'on' })).toMatch(/autoQuality: must be true or false/);
+    expect(problems({ ...base(), metadataGps: 'yes' })).toMatch(/metadataGps: must be true or false/);
     expect(problems({ ...base(), presetsOnlyUnsigned: 1 })).toMatch(/presetsOnlyUnsigned: must be true or false/);
     expect(problems({ ...base(), avifBudgetMs: -1 })).toMatch(/avifBudgetMs: must be between 0 and 600000, got -1/);
     expect(problems({ ...base(), presetsFile: '/nonexistent/presets.json' })).toMatch(/presetsFile: \/nonexistent\/presets\.json does not exist/);
@@ -53,7 +56,7 @@ describe('fm=auto, q=auto and preset settings', () => {
 describe('fm=auto and presets in the template and the package', () => {
   const custom = presetsFile('stage-presets.json', '{"banner": "w=1200&h=300&f=cover"}\n');
   const stagesFile = writeStagesFile({
-    dev: { ...base(), autoFormat: true, avifBudgetMs: 1500, autoQuality: true, presetsFile: custom, presetsOnlyUnsigned: true },
+    dev: { ...base(), autoFormat: true, avifBudgetMs: 1500, autoQuality: true, metadataGps: true, presetsFile: custom, presetsOnlyUnsigned: true },
   });
   const out = synth('dev', { stagesFile });
 
@@ -63,6 +66,7 @@ describe('fm=auto and presets in the template and the package', () => {
       IMAGE_SERVICE_AUTO_FORMAT: 'true',
       IMAGE_SERVICE_AVIF_BUDGET_MS: '1500',
       IMAGE_SERVICE_AUTO_QUALITY: 'true',
+      IMAGE_SERVICE_METADATA_GPS: 'true',
       IMAGE_SERVICE_PRESETS: PRESETS_FILE_ON_LAMBDA,
       IMAGE_SERVICE_PRESETS_ONLY: 'true',
     });
@@ -83,6 +87,7 @@ describe('fm=auto and presets in the template and the package', () => {
       IMAGE_SERVICE_AUTO_FORMAT: 'false',
       IMAGE_SERVICE_AVIF_BUDGET_MS: String(DEFAULT_AVIF_BUDGET_MS),
       IMAGE_SERVICE_AUTO_QUALITY: 'false',
+      IMAGE_SERVICE_METADATA_GPS: 'false',
       IMAGE_SERVICE_PRESETS_ONLY: 'false',
     });
     const asset = path.join(plain.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
